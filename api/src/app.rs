@@ -1,0 +1,50 @@
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use axum::routing::{get, post};
+use axum::{Router, middleware};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::openapi::document;
+use crate::problem::localize;
+use crate::routes::{agenda, availability, health, history, procedures, requests};
+use crate::state::AppState;
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let body_limit = state.settings.body_limit_bytes;
+    let timeout = Duration::from_secs(state.settings.request_timeout_seconds);
+    Router::new()
+        .route("/v1/procedures", get(procedures::list))
+        .route("/v1/availability", get(availability::offered))
+        .route("/v1/requests", post(requests::book))
+        .route("/v1/requests/{id}", get(requests::get))
+        .route("/v1/requests/{id}/reschedule", post(requests::reschedule))
+        .route("/v1/requests/{id}/cancel", post(requests::cancel))
+        .route("/v1/requests/{id}/no-show", post(requests::no_show))
+        .route("/v1/requests/{id}/close", post(requests::close))
+        .route("/v1/requests/{id}/clerk", post(requests::assign_clerk))
+        .route("/v1/requests/{id}/history", get(history::history))
+        .route("/v1/agenda", get(agenda::day))
+        .route("/health/live", get(health::live))
+        .route("/health/ready", get(health::ready))
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", document()))
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(middleware::from_fn(localize))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

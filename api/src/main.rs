@@ -1,0 +1,130 @@
+//! `arreta`: the service and its operations commands.
+
+use std::process::ExitCode;
+
+use api::server;
+use clap::{Parser, Subcommand};
+use infrastructure::config::{LogFormat, Settings};
+use infrastructure::projector;
+
+#[derive(Parser)]
+#[command(
+    name = "arreta",
+    version,
+    about = "Citizen service by video call: the backend"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service with its projectors (local defaults when unconfigured).
+    Serve,
+    /// Create the database when allowed and apply migrations, then exit.
+    Migrate,
+    /// Read models.
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ProjectionsCommand {
+    /// Rebuild one read model (or all) from position zero.
+    Rebuild {
+        /// `case_summary` or `agenda`; all when absent.
+        name: Option<String>,
+    },
+    /// Where each projector stands in the global log.
+    Status,
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("arreta: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(settings.log_format);
+    let result = match cli.command {
+        Command::Serve => server::serve(settings).await.map_err(|e| e.to_string()),
+        Command::Migrate => server::connect(&settings)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Command::Projections { command } => projections(settings, command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("arreta: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn projections(settings: Settings, command: ProjectionsCommand) -> Result<(), String> {
+    let pool = server::connect(&settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    match command {
+        ProjectionsCommand::Rebuild { name } => {
+            let all = projector::all();
+            let chosen: Vec<_> = match &name {
+                None => all,
+                Some(name) => {
+                    let known = all.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ");
+                    let found: Vec<_> = all.into_iter().filter(|p| p.name() == name).collect();
+                    if found.is_empty() {
+                        return Err(format!("unknown projection {name:?}; known: {known}"));
+                    }
+                    found
+                }
+            };
+            for p in chosen {
+                let started = std::time::Instant::now();
+                let events = projector::rebuild(&pool, p.as_ref(), settings.projections.batch_size)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let seconds = started.elapsed().as_secs_f64();
+                println!(
+                    "{}: rebuilt from {events} events in {seconds:.3} s ({:.0} events/s)",
+                    p.name(),
+                    events as f64 / seconds.max(1e-9)
+                );
+            }
+        }
+        ProjectionsCommand::Status => {
+            let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+            for p in infrastructure::read_models::projector_status(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!(
+                    "{}: {} events applied, at transaction {} position {}, updated {}",
+                    p.name, p.events_applied, p.at.transaction_id, p.at.position, p.updated_at
+                );
+            }
+        }
+    }
+    Ok(())
+}

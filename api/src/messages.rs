@@ -1,0 +1,521 @@
+//! Every message a client can read, in Basque and Spanish, and the one mapping of errors to
+//! HTTP statuses.
+
+use axum::http::StatusCode;
+use domain::agenda::AgendaError;
+use domain::calendar::SlotError;
+use domain::citizen_request::CitizenRequestError;
+use domain::values::{Language, ValueError};
+use infrastructure::booking::BookingError;
+
+use crate::problem::{ApiError, FieldProblem, Problem};
+
+/// A text in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub eu: String,
+    pub es: String,
+}
+
+impl Text {
+    pub fn new(eu: impl Into<String>, es: impl Into<String>) -> Self {
+        Self {
+            eu: eu.into(),
+            es: es.into(),
+        }
+    }
+
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::Eu => &self.eu,
+            Language::Es => &self.es,
+        }
+    }
+}
+
+/// What is wrong with one field of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldIssue {
+    Missing,
+    Unknown,
+    WrongType,
+    DateTime,
+    Date,
+    Uuid,
+    OneOf(&'static [&'static str]),
+    DateRange { max_days: u32 },
+    Value(ValueError),
+    Request(CitizenRequestError),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidField {
+    pub field: String,
+    pub issue: FieldIssue,
+}
+
+impl InvalidField {
+    pub fn new(field: impl Into<String>, issue: FieldIssue) -> Self {
+        Self {
+            field: field.into(),
+            issue,
+        }
+    }
+}
+
+fn problem(status: StatusCode, slug: &'static str, title: Text, detail: Text) -> Problem {
+    Problem {
+        status,
+        slug,
+        title,
+        detail,
+        errors: vec![],
+    }
+}
+
+fn issue_text(issue: &FieldIssue) -> Text {
+    match issue {
+        FieldIssue::Missing => Text::new("Derrigorrezko eremua.", "Campo obligatorio."),
+        FieldIssue::Unknown => Text::new("Eremu ezezaguna.", "Campo desconocido."),
+        FieldIssue::WrongType => Text::new("Balio mota okerra.", "Tipo de valor incorrecto."),
+        FieldIssue::DateTime => Text::new(
+            "RFC 3339 data eta ordua izan behar du, zonarekin, adib. 2026-12-02T09:00:00+01:00.",
+            "Debe ser una fecha y hora RFC 3339 con zona, p. ej. 2026-12-02T09:00:00+01:00.",
+        ),
+        FieldIssue::Date => Text::new(
+            "UUUU-HH-EE data izan behar du.",
+            "Debe ser una fecha AAAA-MM-DD.",
+        ),
+        FieldIssue::Uuid => Text::new("Identifikatzaile baliogabea.", "Identificador no válido."),
+        FieldIssue::OneOf(values) => Text::new(
+            format!("Onartutako balioak: {}.", values.join(", ")),
+            format!("Valores admitidos: {}.", values.join(", ")),
+        ),
+        FieldIssue::DateRange { max_days } => Text::new(
+            format!(
+                "Tarteak ezin ditu {max_days} egun gainditu, eta 'to' ezin da 'from' baino lehenagokoa izan."
+            ),
+            format!(
+                "El intervalo no puede superar {max_days} días y 'to' no puede ser anterior a 'from'."
+            ),
+        ),
+        FieldIssue::Value(error) => value_text(error),
+        FieldIssue::Request(error) => request_problem(error).detail,
+    }
+}
+
+fn value_text(error: &ValueError) -> Text {
+    match error {
+        ValueError::NationalIdFormat => Text::new(
+            "NANak 8 zifra eta letra bat ditu; AIZak X, Y edo Z, 7 zifra eta letra bat.",
+            "Un DNI tiene 8 cifras y una letra; un NIE, X, Y o Z, 7 cifras y una letra.",
+        ),
+        ValueError::NationalIdCheckLetter { expected } => Text::new(
+            format!(
+                "Kontrol-letra ez dator bat zenbakiarekin ({expected} izan beharko litzateke)."
+            ),
+            format!("La letra de control no corresponde al número (debería ser {expected})."),
+        ),
+        ValueError::Email => Text::new(
+            "Ez da baliozko helbide elektroniko bat.",
+            "No es una dirección de correo electrónico válida.",
+        ),
+        ValueError::Phone => Text::new(
+            "Ez da baliozko telefono-zenbaki bat.",
+            "No es un número de teléfono válido.",
+        ),
+        ValueError::Language => Text::new(
+            "Hizkuntza ez da onartzen: eu edo es soilik.",
+            "Idioma no admitido: solo eu o es.",
+        ),
+        ValueError::NameEmpty => Text::new("Izena hutsik dago.", "El nombre está vacío."),
+        ValueError::NameTooLong { max } => Text::new(
+            format!("Izenak {max} karaktere baino gehiago ditu."),
+            format!("El nombre tiene más de {max} caracteres."),
+        ),
+        ValueError::NameCharacters => Text::new(
+            "Izenak onartzen ez diren karaktereak ditu.",
+            "El nombre contiene caracteres no permitidos.",
+        ),
+        ValueError::ProcedureCode => Text::new(
+            "Izapide-kode batek 2 eta 32 karaktere artean ditu: A-Z, 0-9 edo '-'.",
+            "Un código de trámite tiene de 2 a 32 caracteres: A-Z, 0-9 o '-'.",
+        ),
+    }
+}
+
+fn with_errors(mut problem: Problem, fields: &[InvalidField]) -> Problem {
+    problem.errors = fields
+        .iter()
+        .map(|f| FieldProblem {
+            field: f.field.clone(),
+            message: issue_text(&f.issue),
+        })
+        .collect();
+    problem
+}
+
+/// The one mapping of errors to status, type and bilingual text.
+pub fn describe(error: &ApiError) -> Problem {
+    use StatusCode as S;
+    match error {
+        ApiError::Invalid(fields) => with_errors(
+            problem(
+                S::UNPROCESSABLE_ENTITY,
+                "invalid-input",
+                Text::new("Datu baliogabeak", "Datos no válidos"),
+                Text::new(
+                    "Berrikusi adierazitako eremuak.",
+                    "Revise los campos indicados.",
+                ),
+            ),
+            fields,
+        ),
+        ApiError::InvalidQuery(fields) => with_errors(
+            problem(
+                S::BAD_REQUEST,
+                "invalid-query",
+                Text::new(
+                    "Kontsulta-parametro baliogabeak",
+                    "Parámetros de consulta no válidos",
+                ),
+                Text::new(
+                    "Berrikusi adierazitako parametroak.",
+                    "Revise los parámetros indicados.",
+                ),
+            ),
+            fields,
+        ),
+        ApiError::MalformedJson => problem(
+            S::BAD_REQUEST,
+            "malformed-json",
+            Text::new("JSON gorputz okerra", "Cuerpo JSON mal formado"),
+            Text::new(
+                "Eskaeraren gorputza ez da baliozko JSON.",
+                "El cuerpo de la petición no es JSON válido.",
+            ),
+        ),
+        ApiError::UnsupportedMediaType => problem(
+            S::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            Text::new("Eduki mota ez da onartzen", "Tipo de contenido no admitido"),
+            Text::new(
+                "Bidali gorputza application/json gisa.",
+                "Envíe el cuerpo como application/json.",
+            ),
+        ),
+        ApiError::PayloadTooLarge => for_status(S::PAYLOAD_TOO_LARGE),
+        ApiError::NotFound => for_status(S::NOT_FOUND),
+        ApiError::Unauthenticated => problem(
+            S::UNAUTHORIZED,
+            "unauthenticated",
+            Text::new("Autentifikazioa behar da", "Autenticación necesaria"),
+            Text::new(
+                "Eragiketa honek identifikatzea eskatzen du.",
+                "Esta operación requiere identificarse.",
+            ),
+        ),
+        ApiError::Forbidden => problem(
+            S::FORBIDDEN,
+            "forbidden",
+            Text::new("Sarbidea ukatuta", "Acceso denegado"),
+            Text::new(
+                "Zure rolak ez du eragiketa hau baimentzen.",
+                "Su rol no permite esta operación.",
+            ),
+        ),
+        ApiError::Booking(error) => booking_problem(error),
+        ApiError::Unavailable(_) => unavailable(),
+        ApiError::Internal(_) => for_status(S::INTERNAL_SERVER_ERROR),
+    }
+}
+
+fn unavailable() -> Problem {
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service-unavailable",
+        Text::new("Zerbitzua ez dago erabilgarri", "Servicio no disponible"),
+        Text::new(
+            "Zerbitzua ez dago erabilgarri une honetan; ez da ezer gorde. Saiatu berriro minutu batzuk barru.",
+            "El servicio no está disponible en este momento; no se ha guardado nada. Inténtelo de nuevo en unos minutos.",
+        ),
+    )
+}
+
+fn booking_problem(error: &BookingError) -> Problem {
+    use StatusCode as S;
+    match error {
+        BookingError::UnknownProcedure(code) => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "unknown-procedure",
+            Text::new("Izapide ezezaguna", "Trámite desconocido"),
+            Text::new(
+                format!("Ez dago {code} izapiderik."),
+                format!("No existe el trámite {code}."),
+            ),
+        ),
+        BookingError::Agenda(error) => agenda_problem(error),
+        BookingError::Request(error) => request_problem(error),
+        BookingError::NotFound(_) => for_status(S::NOT_FOUND),
+        BookingError::Conflict => problem(
+            S::CONFLICT,
+            "concurrent-modification",
+            Text::new("Aldi bereko aldaketa", "Modificación simultánea"),
+            Text::new(
+                "Beste eragiketa batek espediente hau aldatu du aldi berean; ez da ezer gorde. Saiatu berriro.",
+                "Otra operación modificó este expediente a la vez; no se ha guardado nada. Inténtelo de nuevo.",
+            ),
+        ),
+        BookingError::Store(_) => unavailable(),
+    }
+}
+
+fn agenda_problem(error: &AgendaError) -> Problem {
+    use StatusCode as S;
+    match error {
+        AgendaError::SlotFull => problem(
+            S::CONFLICT,
+            "slot-full",
+            Text::new("Ordua ez dago libre", "Hora no disponible"),
+            Text::new(
+                "Ez dago bideodei-gela librerik ordu horretan. Aukeratu proposatutako beste ordu bat.",
+                "No queda ninguna sala de videollamada libre a esa hora. Elija otra de las horas propuestas.",
+            ),
+        ),
+        AgendaError::Slot(SlotError::TooSoon { lead_minutes }) => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "slot-too-soon",
+            Text::new(
+                "Ordua iragana edo hurbilegi",
+                "Hora pasada o demasiado próxima",
+            ),
+            Text::new(
+                format!("Hitzordua gutxienez {lead_minutes} minutu lehenago eskatu behar da."),
+                format!("La cita debe pedirse con al menos {lead_minutes} minutos de antelación."),
+            ),
+        ),
+        AgendaError::Slot(SlotError::BeyondHorizon { horizon_days }) => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "slot-beyond-horizon",
+            Text::new("Ordua urrunegi", "Hora demasiado lejana"),
+            Text::new(
+                format!("Hurrengo {horizon_days} egunetarako bakarrik ematen dira hitzorduak."),
+                format!("Solo se dan citas para los próximos {horizon_days} días."),
+            ),
+        ),
+        AgendaError::Slot(SlotError::Holiday { day }) => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "slot-holiday",
+            Text::new("Jai-eguna", "Día festivo"),
+            Text::new(
+                format!("{day} jai-eguna da eta ez dago arretarik."),
+                format!("El {day} es festivo y no hay atención."),
+            ),
+        ),
+        AgendaError::Slot(SlotError::OutsideOpeningHours) => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "slot-outside-opening-hours",
+            Text::new("Arreta-ordutegitik kanpo", "Fuera del horario de atención"),
+            Text::new(
+                "Hitzorduak arreta-ordutegiaren barruan hasi eta amaitu behar du.",
+                "La cita debe empezar y terminar dentro del horario de atención.",
+            ),
+        ),
+        AgendaError::Slot(SlotError::NotAligned {
+            granularity_minutes,
+        }) => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "slot-not-aligned",
+            Text::new("Ordu baliogabea", "Hora no válida"),
+            Text::new(
+                format!("Hitzorduak {granularity_minutes} minutuko tarteetan hasten dira."),
+                format!("Las citas empiezan en múltiplos de {granularity_minutes} minutos."),
+            ),
+        ),
+        AgendaError::UnknownProcedure(code) => {
+            booking_problem(&BookingError::UnknownProcedure(code.clone()))
+        }
+        AgendaError::NotReserved => problem(
+            S::CONFLICT,
+            "not-reserved",
+            Text::new("Erreserbarik gabe", "Sin reserva"),
+            Text::new(
+                "Hitzorduak ez du gelarik erreserbatuta egun horretan.",
+                "La cita no tiene sala reservada ese día.",
+            ),
+        ),
+        AgendaError::UnknownClerk(id) => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "unknown-clerk",
+            Text::new("Langile ezezaguna", "Personal desconocido"),
+            Text::new(
+                format!("Ez dago {id} langilerik."),
+                format!("No existe el empleado o empleada {id}."),
+            ),
+        ),
+        AgendaError::ClerkBusy => problem(
+            S::CONFLICT,
+            "clerk-busy",
+            Text::new("Langilea lanpetuta", "Personal ocupado"),
+            Text::new(
+                "Pertsona horrek beste hitzordu bat du ordu horretan.",
+                "Esa persona ya atiende otra cita a esa hora.",
+            ),
+        ),
+        // The booking process derives the day and the length itself: these mean a bug.
+        AgendaError::WrongDay { .. } | AgendaError::WrongDuration { .. } => {
+            for_status(S::INTERNAL_SERVER_ERROR)
+        }
+    }
+}
+
+fn request_problem(error: &CitizenRequestError) -> Problem {
+    use StatusCode as S;
+    let conflict = |slug, title: Text, detail: Text| problem(S::CONFLICT, slug, title, detail);
+    match error {
+        CitizenRequestError::NotBooked => conflict(
+            "not-booked",
+            Text::new("Hitzordurik gabe", "Sin cita"),
+            Text::new(
+                "Eskaera honek ez du hitzordurik.",
+                "Esta solicitud no tiene cita reservada.",
+            ),
+        ),
+        CitizenRequestError::AlreadyBooked => conflict(
+            "already-booked",
+            Text::new("Dagoeneko erreserbatuta", "Ya reservada"),
+            Text::new(
+                "Eskaera honek beste hitzordu bat du dagoeneko.",
+                "Esta solicitud ya tiene otra cita.",
+            ),
+        ),
+        CitizenRequestError::Cancelled => conflict(
+            "case-cancelled",
+            Text::new("Hitzordua bertan behera", "Cita anulada"),
+            Text::new(
+                "Hitzordua bertan behera utzi zen; ez du aldaketa gehiagorik onartzen.",
+                "La cita fue anulada; no admite más cambios.",
+            ),
+        ),
+        CitizenRequestError::Closed => conflict(
+            "case-closed",
+            Text::new("Espedientea itxita", "Expediente cerrado"),
+            Text::new(
+                "Espedientea itxita dago; ez du aldaketa gehiagorik onartzen.",
+                "El expediente está cerrado; no admite más cambios.",
+            ),
+        ),
+        CitizenRequestError::NoShow => conflict(
+            "no-show-recorded",
+            Text::new("Ez-agertzea erregistratuta", "Incomparecencia registrada"),
+            Text::new(
+                "Herritarra hitzordura agertu ez zela erregistratu zen.",
+                "Se registró que la persona no se presentó a la cita.",
+            ),
+        ),
+        CitizenRequestError::AlreadyStarted => conflict(
+            "appointment-started",
+            Text::new("Hitzordua hasi da dagoeneko", "La cita ya ha empezado"),
+            Text::new(
+                "Hasitako hitzordu bat ezin da aldatu ezta bertan behera utzi ere.",
+                "Una cita ya empezada no se puede cambiar ni anular.",
+            ),
+        ),
+        CitizenRequestError::AppointmentOver => conflict(
+            "appointment-over",
+            Text::new("Hitzordua amaitu da", "La cita ya ha terminado"),
+            Text::new(
+                "Hitzorduaren ordua igaro da.",
+                "La hora de la cita ya pasó.",
+            ),
+        ),
+        CitizenRequestError::NotStartedYet => conflict(
+            "appointment-not-started",
+            Text::new(
+                "Hitzordua ez da oraindik hasi",
+                "La cita aún no ha empezado",
+            ),
+            Text::new(
+                "Ez-agertzea hitzordua hasi ondoren bakarrik erregistra daiteke.",
+                "La incomparecencia solo se registra una vez empezada la cita.",
+            ),
+        ),
+        CitizenRequestError::TextTooLong { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "text-too-long",
+            Text::new("Testu luzeegia", "Texto demasiado largo"),
+            Text::new(
+                format!("Testuak {max} karaktere gainditzen ditu."),
+                format!("El texto supera los {max} caracteres."),
+            ),
+        ),
+        CitizenRequestError::ExternalReference => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "invalid-reference",
+            Text::new("Erreferentzia baliogabea", "Referencia no válida"),
+            Text::new(
+                "Erreferentzia batek 1 eta 64 karaktere inprimagarri artean ditu.",
+                "Una referencia tiene de 1 a 64 caracteres imprimibles.",
+            ),
+        ),
+    }
+}
+
+/// A problem for an error response that carries none: axum's own rejections and fallbacks,
+/// tower-http's limits and timeouts, a caught panic.
+pub fn for_status(status: StatusCode) -> Problem {
+    use StatusCode as S;
+    let (slug, title, detail) = match status {
+        S::NOT_FOUND => (
+            "not-found",
+            Text::new("Ez da aurkitu", "No encontrado"),
+            Text::new(
+                "Eskatutako baliabidea ez dago.",
+                "No existe el recurso pedido.",
+            ),
+        ),
+        S::METHOD_NOT_ALLOWED => (
+            "method-not-allowed",
+            Text::new("Metodoa ez dago baimenduta", "Método no permitido"),
+            Text::new(
+                "Baliabide honek ez du metodo hori onartzen.",
+                "Este recurso no admite ese método.",
+            ),
+        ),
+        S::PAYLOAD_TOO_LARGE => (
+            "payload-too-large",
+            Text::new("Eskaera handiegia", "Petición demasiado grande"),
+            Text::new(
+                "Eskaeraren gorputzak baimendutako tamaina gainditzen du.",
+                "El cuerpo de la petición supera el tamaño permitido.",
+            ),
+        ),
+        S::UNSUPPORTED_MEDIA_TYPE => return describe(&ApiError::UnsupportedMediaType),
+        S::REQUEST_TIMEOUT => (
+            "request-timeout",
+            Text::new("Denbora agortuta", "Tiempo agotado"),
+            Text::new(
+                "Eskaerak denbora gehiegi behar izan du; ez da ezer gorde.",
+                "La petición tardó demasiado; no se ha guardado nada.",
+            ),
+        ),
+        S::SERVICE_UNAVAILABLE => return unavailable(),
+        s if s.is_server_error() => (
+            "internal-error",
+            Text::new("Barne-errorea", "Error interno"),
+            Text::new(
+                "Ustekabeko errore bat gertatu da. Eman eskaeraren identifikatzailea arreta-zerbitzuari.",
+                "Se ha producido un error inesperado. Indique el identificador de la petición al servicio de atención.",
+            ),
+        ),
+        _ => (
+            "bad-request",
+            Text::new("Eskaera okerra", "Petición incorrecta"),
+            Text::new(
+                "Zerbitzariak ezin du eskaera hau prozesatu.",
+                "El servidor no puede procesar esta petición.",
+            ),
+        ),
+    };
+    problem(status, slug, title, detail)
+}

@@ -1,0 +1,182 @@
+//! RFC 9457 problem details, in the caller's language.
+//!
+//! Errors are typed ([`ApiError`]) and mapped to HTTP once, here. `IntoResponse` cannot see the
+//! request, so an error becomes a [`Problem`] holding both languages in the response's
+//! extensions; the [`localize`] middleware then writes the body in the language of
+//! `Accept-Language` (Spanish when absent). The same middleware turns any other error response
+//! (axum's own 404 and 405, a body-limit 413, a timeout, a panic) into a problem, so no client
+//! ever sees a bare error.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use domain::values::Language;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::messages::{Text, describe};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem in both languages, waiting for the request's language.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub slug: &'static str,
+    pub title: Text,
+    pub detail: Text,
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: Text,
+}
+
+/// The body of every error response (RFC 9457).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemBody {
+    /// A stable URI naming the kind of problem.
+    #[schema(example = "urn:arreta:problem:slot-full")]
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The request path.
+    pub instance: String,
+    /// The request id, to quote to the council's support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// One entry per invalid field, when the input was invalid.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's path in the request, e.g. `citizen.email`.
+    pub field: String,
+    pub message: String,
+}
+
+/// Every error a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("invalid input")]
+    Invalid(Vec<crate::messages::InvalidField>),
+    #[error("malformed JSON body")]
+    MalformedJson,
+    #[error("the request body needs Content-Type: application/json")]
+    UnsupportedMediaType,
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("invalid query")]
+    InvalidQuery(Vec<crate::messages::InvalidField>),
+    #[error("not found")]
+    NotFound,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error(transparent)]
+    Booking(#[from] infrastructure::booking::BookingError),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                Self::Unavailable(error.to_string())
+            }
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = describe(&self);
+        if problem.status.is_server_error() {
+            // The cause goes to the log only; the client gets the request id to quote.
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut response = problem.status.into_response();
+        response.extensions_mut().insert(problem);
+        response
+    }
+}
+
+/// Writes problems in the request's language, and turns bare error responses into problems.
+pub async fn localize(request: Request, next: Next) -> Response {
+    let language = Language::from_accept_language(
+        request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let instance = request.uri().path().to_string();
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut response = next.run(request).await;
+    let problem = match response.extensions_mut().remove::<Problem>() {
+        Some(problem) => problem,
+        None if is_bare_error(&response) => crate::messages::for_status(response.status()),
+        None => return response,
+    };
+    let body = ProblemBody {
+        r#type: format!("urn:arreta:problem:{}", problem.slug),
+        title: problem.title.get(language).to_string(),
+        status: problem.status.as_u16(),
+        detail: problem.detail.get(language).to_string(),
+        instance,
+        request_id,
+        errors: problem
+            .errors
+            .iter()
+            .map(|e| FieldError {
+                field: e.field.clone(),
+                message: e.message.get(language).to_string(),
+            })
+            .collect(),
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    let (mut parts, _) = response.into_parts();
+    parts.status = problem.status;
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    parts.headers.insert(
+        header::CONTENT_LANGUAGE,
+        HeaderValue::from_static(language.as_str()),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(json))
+}
+
+fn is_bare_error(response: &Response) -> bool {
+    let status = response.status();
+    let already_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    (status.is_client_error() || status.is_server_error()) && !already_problem
+}
+
+impl From<infrastructure::read_models::ReadError> for ApiError {
+    fn from(error: infrastructure::read_models::ReadError) -> Self {
+        match error {
+            infrastructure::read_models::ReadError::Database(e) => e.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}

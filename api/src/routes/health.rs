@@ -1,0 +1,69 @@
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use infrastructure::read_models;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::caller::{Anyone, Authorized};
+use crate::problem::{ApiError, ProblemBody};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Liveness {
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectionState {
+    pub name: String,
+    pub events_applied: i64,
+    pub global_position: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    pub status: &'static str,
+    pub database: &'static str,
+    pub projections: Vec<ProjectionState>,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/health/live", tag = "operations",
+    responses((status = 200, description = "Alive", body = Liveness)))]
+pub async fn live(_caller: Authorized<Anyone>) -> Json<Liveness> {
+    Json(Liveness { status: "live" })
+}
+
+/// The process can serve: the database answers. Reports where each projection stands.
+#[utoipa::path(get, path = "/health/ready", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "A dependency is down", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn ready(
+    State(state): State<AppState>,
+    _caller: Authorized<Anyone>,
+) -> Result<Json<Readiness>, ApiError> {
+    let check = async {
+        let mut conn = state.pool.acquire().await?;
+        read_models::projector_status(&mut conn).await
+    };
+    let projections = tokio::time::timeout(Duration::from_secs(3), check)
+        .await
+        .map_err(|_| ApiError::Unavailable("database check timed out".into()))?
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    Ok(Json(Readiness {
+        status: "ready",
+        database: "up",
+        projections: projections
+            .into_iter()
+            .map(|p| ProjectionState {
+                name: p.name,
+                events_applied: p.events_applied,
+                global_position: p.at.position,
+            })
+            .collect(),
+    }))
+}

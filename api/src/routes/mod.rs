@@ -1,0 +1,10 @@
+//! Handlers, one module per resource. Each parses, authorises, calls one command or query, and
+//! maps the result; the rules live in `domain`.
+
+pub mod agenda;
+pub mod availability;
+pub mod health;
+pub mod history;
+pub mod procedures;
+pub mod requests;
+pub mod views;

@@ -1,0 +1,429 @@
+//! Booking and the lifecycle of a citizen request.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use domain::calendar::ClerkId;
+use domain::citizen_request::{CancelledBy, CaseOutcome, Channel, Citizen};
+use domain::metadata::Role;
+use domain::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCode};
+use infrastructure::booking::{CaseState, NewBooking};
+use infrastructure::read_models;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::caller::{Authorized, Bookers, CaseReaders, Staff};
+use crate::extract::{ApiJson, RequestId};
+use crate::messages::{FieldIssue, InvalidField};
+use crate::problem::{ApiError, ProblemBody};
+use crate::routes::views::CaseView;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenBody {
+    #[schema(example = "Miren Etxeberria Ruiz")]
+    pub name: String,
+    /// DNI or NIE with its check letter.
+    #[schema(example = "12345678Z")]
+    pub national_id: String,
+    #[schema(example = "miren@example.org")]
+    pub email: String,
+    #[schema(example = "+34600123456")]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookBody {
+    #[schema(example = "PADRON-ALTA")]
+    pub procedure: String,
+    /// One of the starts `/v1/availability` proposes, RFC 3339 with offset.
+    #[schema(example = "2026-12-02T09:00:00+01:00")]
+    pub start: String,
+    /// `web` (default), or `phone_010` and `counter` for staff booking on a citizen's behalf.
+    pub channel: Option<String>,
+    /// `eu` or `es`.
+    pub language: String,
+    pub citizen: CitizenBody,
+    /// The municipal appointment system's reference, when there is one.
+    pub external_reference: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleBody {
+    #[schema(example = "2026-12-03T10:30:00+01:00")]
+    pub start: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseBody {
+    /// `resolved`, `referred`, `withdrawn` or `abandoned`.
+    pub outcome: String,
+    pub summary: String,
+    pub registry_entry: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignClerkBody {
+    #[schema(example = "clerk-07")]
+    pub clerk: String,
+}
+
+const CHANNELS: &[&str] = &["web", "phone_010", "counter"];
+const OUTCOMES: &[&str] = &["resolved", "referred", "withdrawn", "abandoned"];
+
+/// Collects every field error of a body before answering, so the caller fixes them all at once.
+#[derive(Default)]
+struct Fields(Vec<InvalidField>);
+
+impl Fields {
+    fn take<T, E>(
+        &mut self,
+        field: &str,
+        result: Result<T, E>,
+        issue: impl FnOnce(E) -> FieldIssue,
+    ) -> Option<T> {
+        result
+            .map_err(|e| self.0.push(InvalidField::new(field, issue(e))))
+            .ok()
+    }
+
+    fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Invalid(self.0))
+        }
+    }
+}
+
+fn parse_start(text: &str) -> Result<DateTime<Utc>, ()> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| ())
+}
+
+fn parse_channel(text: Option<&str>) -> Result<Channel, ()> {
+    match text.unwrap_or("web") {
+        "web" => Ok(Channel::Web),
+        "phone_010" => Ok(Channel::Phone010),
+        "counter" => Ok(Channel::Counter),
+        _ => Err(()),
+    }
+}
+
+impl BookBody {
+    fn parse(self, request_id: Uuid) -> Result<NewBooking, ApiError> {
+        let mut f = Fields::default();
+        let procedure = f.take(
+            "procedure",
+            ProcedureCode::parse(&self.procedure),
+            FieldIssue::Value,
+        );
+        let start = f.take("start", parse_start(&self.start), |_| FieldIssue::DateTime);
+        let channel = f.take("channel", parse_channel(self.channel.as_deref()), |_| {
+            FieldIssue::OneOf(CHANNELS)
+        });
+        let language = f.take(
+            "language",
+            Language::parse(&self.language),
+            FieldIssue::Value,
+        );
+        let name = f.take(
+            "citizen.name",
+            CitizenName::parse(&self.citizen.name),
+            FieldIssue::Value,
+        );
+        let national_id = f.take(
+            "citizen.national_id",
+            NationalId::parse(&self.citizen.national_id),
+            FieldIssue::Value,
+        );
+        let email = f.take(
+            "citizen.email",
+            Email::parse(&self.citizen.email),
+            FieldIssue::Value,
+        );
+        let phone = match self
+            .citizen
+            .phone
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            Some(p) => f.take(
+                "citizen.phone",
+                Phone::parse(p).map(Some),
+                FieldIssue::Value,
+            ),
+            None => Some(None),
+        };
+        f.finish()?;
+        match (
+            procedure,
+            start,
+            channel,
+            language,
+            name,
+            national_id,
+            email,
+            phone,
+        ) {
+            (
+                Some(procedure),
+                Some(start),
+                Some(channel),
+                Some(language),
+                Some(name),
+                Some(national_id),
+                Some(email),
+                Some(phone),
+            ) => Ok(NewBooking {
+                request_id,
+                procedure,
+                start,
+                channel,
+                language,
+                citizen: Citizen {
+                    name,
+                    national_id,
+                    email,
+                    phone,
+                },
+                external_reference: self.external_reference,
+            }),
+            _ => Err(ApiError::Internal("a parsed field went missing".into())),
+        }
+    }
+}
+
+/// The case as it stands after a command: folded from its events, so the answer carries exactly
+/// the version just written even when the read models have not caught up yet.
+async fn current_case(state: &AppState, request_id: Uuid) -> Result<CaseView, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    let summary = read_models::case_summary_from_events(&mut conn, request_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(CaseView::new(summary, state.booking.calendar().timezone))
+}
+
+fn with_etag(status: StatusCode, view: CaseView) -> Response {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", view.version)).ok();
+    let mut response = (status, Json(view)).into_response();
+    if let Some(etag) = etag {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+async fn respond(state: &AppState, done: CaseState) -> Result<Response, ApiError> {
+    Ok(with_etag(
+        StatusCode::OK,
+        current_case(state, done.request_id).await?,
+    ))
+}
+
+/// Book an appointment: the room is reserved in the day's agenda, then the case is opened.
+#[utoipa::path(post, path = "/v1/requests", tag = "booking", request_body = BookBody,
+    responses(
+        (status = 201, description = "Booked", body = CaseView, headers(("Location" = String), ("ETag" = String))),
+        (status = 400, description = "Malformed body", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "No room free at that time", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid data, or a slot that cannot be booked", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "Storage unavailable; nothing written", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn book(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<Bookers>,
+    ApiJson(body): ApiJson<BookBody>,
+) -> Result<Response, ApiError> {
+    let booking = body.parse(Uuid::now_v7())?;
+    if caller.role == Role::Citizen && booking.channel != Channel::Web {
+        return Err(ApiError::Forbidden);
+    }
+    let done = state
+        .booking
+        .book(booking, &caller.metadata(state.booking.now()))
+        .await?;
+    let view = current_case(&state, done.request_id).await?;
+    let location = HeaderValue::from_str(&format!("/v1/requests/{}", view.id)).ok();
+    let mut response = with_etag(StatusCode::CREATED, view);
+    if let Some(location) = location {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// The case summary.
+#[utoipa::path(get, path = "/v1/requests/{id}", tag = "cases", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))),
+        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn get(
+    State(state): State<AppState>,
+    _caller: Authorized<CaseReaders>,
+    RequestId(id): RequestId,
+) -> Result<Response, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    let summary = match read_models::case_summary(&mut conn, id).await? {
+        Some(summary) => summary,
+        // Not projected yet (just booked): the event store has it.
+        None => read_models::case_summary_from_events(&mut conn, id)
+            .await?
+            .ok_or(ApiError::NotFound)?,
+    };
+    Ok(with_etag(
+        StatusCode::OK,
+        CaseView::new(summary, state.booking.calendar().timezone),
+    ))
+}
+
+/// Move the appointment to another proposed slot.
+#[utoipa::path(post, path = "/v1/requests/{id}/reschedule", tag = "cases", params(("id" = Uuid, Path)), request_body = RescheduleBody,
+    responses(
+        (status = 200, description = "Rescheduled", body = CaseView),
+        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "No room free, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid slot", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn reschedule(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<Staff>,
+    RequestId(id): RequestId,
+    ApiJson(body): ApiJson<RescheduleBody>,
+) -> Result<Response, ApiError> {
+    let mut f = Fields::default();
+    let start = f.take("start", parse_start(&body.start), |_| FieldIssue::DateTime);
+    f.finish()?;
+    let start = start.ok_or_else(|| ApiError::Internal("start went missing".into()))?;
+    let done = state
+        .booking
+        .reschedule(id, start, &caller.metadata(state.booking.now()))
+        .await?;
+    respond(&state, done).await
+}
+
+/// Cancel the appointment; its room is freed.
+#[utoipa::path(post, path = "/v1/requests/{id}/cancel", tag = "cases", params(("id" = Uuid, Path)), request_body = CancelBody,
+    responses(
+        (status = 200, description = "Cancelled", body = CaseView),
+        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<Staff>,
+    RequestId(id): RequestId,
+    ApiJson(body): ApiJson<CancelBody>,
+) -> Result<Response, ApiError> {
+    let by = if caller.role == Role::Citizen {
+        CancelledBy::Citizen
+    } else {
+        CancelledBy::Council
+    };
+    let reason = body.reason.unwrap_or_default();
+    let done = state
+        .booking
+        .cancel(id, reason, by, &caller.metadata(state.booking.now()))
+        .await?;
+    respond(&state, done).await
+}
+
+/// Record that the citizen did not come.
+#[utoipa::path(post, path = "/v1/requests/{id}/no-show", tag = "cases", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "Recorded", body = CaseView),
+        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "Too early, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn no_show(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<Staff>,
+    RequestId(id): RequestId,
+) -> Result<Response, ApiError> {
+    let done = state
+        .booking
+        .record_no_show(id, &caller.metadata(state.booking.now()))
+        .await?;
+    respond(&state, done).await
+}
+
+/// Close the case with its outcome.
+#[utoipa::path(post, path = "/v1/requests/{id}/close", tag = "cases", params(("id" = Uuid, Path)), request_body = CloseBody,
+    responses(
+        (status = 200, description = "Closed", body = CaseView),
+        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid data", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn close(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<Staff>,
+    RequestId(id): RequestId,
+    ApiJson(body): ApiJson<CloseBody>,
+) -> Result<Response, ApiError> {
+    let outcome = match body.outcome.as_str() {
+        "resolved" => CaseOutcome::Resolved,
+        "referred" => CaseOutcome::Referred,
+        "withdrawn" => CaseOutcome::Withdrawn,
+        "abandoned" => CaseOutcome::Abandoned,
+        _ => {
+            return Err(ApiError::Invalid(vec![InvalidField::new(
+                "outcome",
+                FieldIssue::OneOf(OUTCOMES),
+            )]));
+        }
+    };
+    let done = state
+        .booking
+        .close(
+            id,
+            outcome,
+            body.summary,
+            body.registry_entry,
+            &caller.metadata(state.booking.now()),
+        )
+        .await?;
+    respond(&state, done).await
+}
+
+/// Assign a clerk to the appointment; a clerk attends one appointment at a time.
+#[utoipa::path(post, path = "/v1/requests/{id}/clerk", tag = "cases", params(("id" = Uuid, Path)), request_body = AssignClerkBody,
+    responses(
+        (status = 200, description = "Assigned", body = CaseView),
+        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The clerk is busy then, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown clerk", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn assign_clerk(
+    State(state): State<AppState>,
+    Authorized(caller, _): Authorized<Staff>,
+    RequestId(id): RequestId,
+    ApiJson(body): ApiJson<AssignClerkBody>,
+) -> Result<Response, ApiError> {
+    let done = state
+        .booking
+        .assign_clerk(
+            id,
+            ClerkId(body.clerk.trim().to_string()),
+            &caller.metadata(state.booking.now()),
+        )
+        .await?;
+    respond(&state, done).await
+}

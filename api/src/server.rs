@@ -1,0 +1,126 @@
+//! Starting the service: database, migrations, background projectors, the HTTP server, and a
+//! graceful stop on SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use infrastructure::booking::BookingService;
+use infrastructure::clock::SystemClock;
+use infrastructure::config::{Profile, Settings};
+use infrastructure::database;
+use infrastructure::projector::{self, ProjectorRunner};
+use infrastructure::reconciler::Reconciler;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] infrastructure::config::ConfigError),
+    #[error(transparent)]
+    Database(#[from] database::DatabaseError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+    #[error(
+        "the production profile needs verified JWT authentication, which this build does not have yet; \
+             it refuses to trust callers' headers"
+    )]
+    UnverifiedCallers,
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+pub async fn connect(settings: &Settings) -> Result<PgPool, StartError> {
+    let create = settings.database_create && settings.profile == Profile::Local;
+    let pool = database::connect(
+        &settings.database_url,
+        settings.database_max_connections,
+        create,
+    )
+    .await?;
+    database::migrate(&pool).await?;
+    Ok(pool)
+}
+
+pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
+    let (calendar, catalogue) = settings.calendar_and_catalogue()?;
+    let booking = Arc::new(BookingService::new(
+        pool.clone(),
+        calendar,
+        catalogue,
+        Arc::new(SystemClock),
+    ));
+    Ok(AppState {
+        pool,
+        booking,
+        settings: Arc::new(settings),
+    })
+}
+
+/// Runs until SIGINT or SIGTERM, then stops taking requests, finishes those in flight, and stops
+/// the projectors between batches (a batch is one transaction: it either lands or is redone).
+pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    if settings.profile == Profile::Production {
+        return Err(StartError::UnverifiedCallers);
+    }
+    let pool = connect(&settings).await?;
+    let state = state(pool.clone(), settings.clone())?;
+    let (stop, stopped) = watch::channel(false);
+    let projectors = ProjectorRunner {
+        pool: pool.clone(),
+        projectors: projector::all(),
+        batch: settings.projections.batch_size,
+        poll: Duration::from_millis(settings.projections.poll_interval_ms),
+    }
+    .spawn(stopped.clone());
+    let reconciler = Reconciler {
+        pool: pool.clone(),
+        booking: state.booking.clone(),
+        grace: Duration::from_secs(settings.reconciler.grace_seconds),
+        interval: Duration::from_secs(settings.reconciler.interval_seconds),
+    }
+    .spawn(stopped);
+    let listener = TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|e| StartError::Listen(settings.listen.clone(), e))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(settings.listen.clone(), e))?;
+    // Tests and scripts read this line to find the port when listening on port 0.
+    println!("arreta listening on http://{address}");
+    tracing::info!(%address, profile = ?settings.profile, "serving");
+    let app = crate::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    let _ = stop.send(true);
+    let _ = tokio::join!(projectors, reconciler);
+    pool.close().await;
+    served.map_err(StartError::Serve)
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("stopping: finishing requests in flight");
+}

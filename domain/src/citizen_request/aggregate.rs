@@ -1,0 +1,295 @@
+use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use cqrs_es::event_sink::EventSink;
+use serde::{Deserialize, Serialize};
+
+use super::commands::{
+    BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase, RecordNoShow,
+    RescheduleAppointment,
+};
+use super::error::CitizenRequestError;
+use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, CitizenRequestEvent};
+use crate::slot::Slot;
+use crate::values::{Language, ProcedureCode};
+
+pub const MAX_REASON_CHARS: usize = 500;
+pub const MAX_SUMMARY_CHARS: usize = 4000;
+pub const MAX_REFERENCE_CHARS: usize = 64;
+
+/// Where a case stands. Documents, call, consent, identity and signature states join here as
+/// their issues land; the terminal states already refuse what must not follow them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    #[default]
+    New,
+    Booked,
+    Cancelled,
+    NoShow,
+    Closed,
+}
+
+impl CaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Booked => "booked",
+            Self::Cancelled => "cancelled",
+            Self::NoShow => "no_show",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::New,
+            Self::Booked,
+            Self::Cancelled,
+            Self::NoShow,
+            Self::Closed,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booking {
+    pub procedure: ProcedureCode,
+    pub slot: Slot,
+    pub room: u8,
+    pub channel: Channel,
+    pub language: Language,
+    pub citizen: Citizen,
+    pub external_reference: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CitizenRequest {
+    status: CaseStatus,
+    booking: Option<Booking>,
+    outcome: Option<CaseOutcome>,
+}
+
+impl CitizenRequest {
+    pub fn status(&self) -> CaseStatus {
+        self.status
+    }
+
+    pub fn booking(&self) -> Option<&Booking> {
+        self.booking.as_ref()
+    }
+
+    pub fn outcome(&self) -> Option<CaseOutcome> {
+        self.outcome
+    }
+
+    /// The refusal for a command that needs a live booking, by the state the case is in.
+    fn require_booked(&self) -> Result<&Booking, CitizenRequestError> {
+        match (self.status, &self.booking) {
+            (CaseStatus::Booked, Some(booking)) => Ok(booking),
+            (CaseStatus::New, _) | (CaseStatus::Booked, None) => {
+                Err(CitizenRequestError::NotBooked)
+            }
+            (CaseStatus::Cancelled, _) => Err(CitizenRequestError::Cancelled),
+            (CaseStatus::NoShow, _) => Err(CitizenRequestError::NoShow),
+            (CaseStatus::Closed, _) => Err(CitizenRequestError::Closed),
+        }
+    }
+
+    /// Checks a reschedule without writing anything, so the booking process can refuse it before
+    /// it reserves a room in another day's agenda.
+    pub fn check_reschedule(&self, at: DateTime<Utc>) -> Result<&Booking, CitizenRequestError> {
+        let booking = self.require_booked()?;
+        if at >= booking.slot.start {
+            return Err(CitizenRequestError::AlreadyStarted);
+        }
+        Ok(booking)
+    }
+
+    fn book(
+        &self,
+        command: BookAppointment,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        check_reference(command.external_reference.as_deref())?;
+        let booking = Booking {
+            procedure: command.procedure,
+            slot: command.slot,
+            room: command.room,
+            channel: command.channel,
+            language: command.language,
+            citizen: command.citizen,
+            external_reference: command.external_reference,
+        };
+        match self.status {
+            CaseStatus::New => {}
+            // A retried booking (same request id, same content) changes nothing.
+            CaseStatus::Booked if self.booking.as_ref() == Some(&booking) => return Ok(vec![]),
+            CaseStatus::Booked => return Err(CitizenRequestError::AlreadyBooked),
+            _ => return self.require_booked().map(|_| vec![]),
+        }
+        Ok(vec![CitizenRequestEvent::AppointmentBooked {
+            procedure: booking.procedure,
+            slot: booking.slot,
+            room: booking.room,
+            channel: booking.channel,
+            language: booking.language,
+            citizen: booking.citizen,
+            external_reference: booking.external_reference,
+            booked_at: command.at,
+        }])
+    }
+
+    fn reschedule(
+        &self,
+        command: RescheduleAppointment,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        let booking = self.check_reschedule(command.at)?;
+        if booking.slot == command.slot && booking.room == command.room {
+            return Ok(vec![]);
+        }
+        Ok(vec![CitizenRequestEvent::AppointmentRescheduled {
+            previous: booking.slot,
+            slot: command.slot,
+            room: command.room,
+            rescheduled_at: command.at,
+        }])
+    }
+
+    fn cancel(
+        &self,
+        command: CancelAppointment,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        if self.status == CaseStatus::Cancelled {
+            return Ok(vec![]);
+        }
+        let booking = self.require_booked()?;
+        check_length(&command.reason, MAX_REASON_CHARS)?;
+        if command.at >= booking.slot.end() {
+            return Err(CitizenRequestError::AppointmentOver);
+        }
+        if command.cancelled_by == CancelledBy::Citizen && command.at >= booking.slot.start {
+            return Err(CitizenRequestError::AlreadyStarted);
+        }
+        Ok(vec![CitizenRequestEvent::AppointmentCancelled {
+            reason: command.reason.trim().to_string(),
+            cancelled_by: command.cancelled_by,
+            cancelled_at: command.at,
+        }])
+    }
+
+    fn record_no_show(
+        &self,
+        command: RecordNoShow,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        if self.status == CaseStatus::NoShow {
+            return Ok(vec![]);
+        }
+        let booking = self.require_booked()?;
+        if command.at < booking.slot.start {
+            return Err(CitizenRequestError::NotStartedYet);
+        }
+        Ok(vec![CitizenRequestEvent::NoShowRecorded {
+            recorded_at: command.at,
+        }])
+    }
+
+    fn close(&self, command: CloseCase) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        if self.status != CaseStatus::NoShow {
+            self.require_booked()?;
+        }
+        check_length(&command.summary, MAX_SUMMARY_CHARS)?;
+        check_reference(command.registry_entry.as_deref())?;
+        Ok(vec![CitizenRequestEvent::CaseClosed {
+            outcome: command.outcome,
+            summary: command.summary.trim().to_string(),
+            registry_entry: command.registry_entry,
+            closed_at: command.at,
+        }])
+    }
+}
+
+fn check_length(text: &str, max: usize) -> Result<(), CitizenRequestError> {
+    if text.trim().chars().count() > max {
+        return Err(CitizenRequestError::TextTooLong { max });
+    }
+    Ok(())
+}
+
+fn check_reference(reference: Option<&str>) -> Result<(), CitizenRequestError> {
+    match reference {
+        Some(r)
+            if r.is_empty()
+                || r.chars().count() > MAX_REFERENCE_CHARS
+                || r.chars().any(char::is_control) =>
+        {
+            Err(CitizenRequestError::ExternalReference)
+        }
+        _ => Ok(()),
+    }
+}
+
+impl Aggregate for CitizenRequest {
+    const TYPE: &'static str = "CitizenRequest";
+    type Command = CitizenRequestCommand;
+    type Event = CitizenRequestEvent;
+    type Error = CitizenRequestError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        let events = match command {
+            CitizenRequestCommand::Book(c) => self.book(c)?,
+            CitizenRequestCommand::Reschedule(c) => self.reschedule(c)?,
+            CitizenRequestCommand::Cancel(c) => self.cancel(c)?,
+            CitizenRequestCommand::RecordNoShow(c) => self.record_no_show(c)?,
+            CitizenRequestCommand::Close(c) => self.close(c)?,
+        };
+        for event in events {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            CitizenRequestEvent::AppointmentBooked {
+                procedure,
+                slot,
+                room,
+                channel,
+                language,
+                citizen,
+                external_reference,
+                ..
+            } => {
+                self.status = CaseStatus::Booked;
+                self.booking = Some(Booking {
+                    procedure,
+                    slot,
+                    room,
+                    channel,
+                    language,
+                    citizen,
+                    external_reference,
+                });
+            }
+            CitizenRequestEvent::AppointmentRescheduled { slot, room, .. } => {
+                if let Some(booking) = self.booking.as_mut() {
+                    booking.slot = slot;
+                    booking.room = room;
+                }
+            }
+            CitizenRequestEvent::AppointmentCancelled { .. } => self.status = CaseStatus::Cancelled,
+            CitizenRequestEvent::NoShowRecorded { .. } => self.status = CaseStatus::NoShow,
+            CitizenRequestEvent::CaseClosed { outcome, .. } => {
+                self.status = CaseStatus::Closed;
+                self.outcome = Some(outcome);
+            }
+        }
+    }
+}

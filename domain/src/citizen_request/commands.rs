@@ -1,0 +1,54 @@
+use chrono::{DateTime, Utc};
+
+use super::events::{CancelledBy, CaseOutcome, Channel, Citizen};
+use crate::slot::Slot;
+use crate::values::{Language, ProcedureCode};
+
+/// Book the request into a slot whose room the day's Agenda has already reserved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BookAppointment {
+    pub procedure: ProcedureCode,
+    pub slot: Slot,
+    pub room: u8,
+    pub channel: Channel,
+    pub language: Language,
+    pub citizen: Citizen,
+    pub external_reference: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RescheduleAppointment {
+    pub slot: Slot,
+    pub room: u8,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CancelAppointment {
+    pub reason: String,
+    pub cancelled_by: CancelledBy,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordNoShow {
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloseCase {
+    pub outcome: CaseOutcome,
+    pub summary: String,
+    pub registry_entry: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CitizenRequestCommand {
+    Book(BookAppointment),
+    Reschedule(RescheduleAppointment),
+    Cancel(CancelAppointment),
+    RecordNoShow(RecordNoShow),
+    Close(CloseCase),
+}

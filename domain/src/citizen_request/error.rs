@@ -1,0 +1,25 @@
+/// Why a command on a citizen request was refused. Each variant maps to one HTTP status and one
+/// bilingual message in the api.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CitizenRequestError {
+    #[error("there is no appointment booked for this request")]
+    NotBooked,
+    #[error("this request already has another appointment booked")]
+    AlreadyBooked,
+    #[error("the appointment was cancelled")]
+    Cancelled,
+    #[error("the case is closed")]
+    Closed,
+    #[error("a no-show was recorded for this appointment")]
+    NoShow,
+    #[error("the appointment has already started")]
+    AlreadyStarted,
+    #[error("the appointment is over")]
+    AppointmentOver,
+    #[error("a no-show can only be recorded once the appointment has started")]
+    NotStartedYet,
+    #[error("the text is longer than {max} characters")]
+    TextTooLong { max: usize },
+    #[error("an external reference is 1 to 64 printable characters")]
+    ExternalReference,
+}

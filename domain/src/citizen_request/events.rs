@@ -1,0 +1,129 @@
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+use crate::slot::Slot;
+use crate::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCode};
+
+/// How the appointment was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Web,
+    #[serde(rename = "phone_010")]
+    Phone010,
+    Counter,
+    MunicipalSync,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Web => "web",
+            Self::Phone010 => "phone_010",
+            Self::Counter => "counter",
+            Self::MunicipalSync => "municipal_sync",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citizen {
+    pub name: CitizenName,
+    pub national_id: NationalId,
+    pub email: Email,
+    pub phone: Option<Phone>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelledBy {
+    Citizen,
+    Council,
+}
+
+impl CancelledBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Citizen => "citizen",
+            Self::Council => "council",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseOutcome {
+    /// The procedure was carried out.
+    Resolved,
+    /// Passed on to another service or needs an in-person visit.
+    Referred,
+    /// The citizen withdrew the request.
+    Withdrawn,
+    /// Closed after a no-show.
+    Abandoned,
+}
+
+impl CaseOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Resolved => "resolved",
+            Self::Referred => "referred",
+            Self::Withdrawn => "withdrawn",
+            Self::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// Everything that happened to a citizen request, in the past tense. Payloads are versioned by
+/// `event_version`; a change of shape gets a new version and an upcaster, never an edit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CitizenRequestEvent {
+    AppointmentBooked {
+        procedure: ProcedureCode,
+        slot: Slot,
+        room: u8,
+        channel: Channel,
+        language: Language,
+        citizen: Citizen,
+        external_reference: Option<String>,
+        booked_at: DateTime<Utc>,
+    },
+    AppointmentRescheduled {
+        previous: Slot,
+        slot: Slot,
+        room: u8,
+        rescheduled_at: DateTime<Utc>,
+    },
+    AppointmentCancelled {
+        reason: String,
+        cancelled_by: CancelledBy,
+        cancelled_at: DateTime<Utc>,
+    },
+    NoShowRecorded {
+        recorded_at: DateTime<Utc>,
+    },
+    CaseClosed {
+        outcome: CaseOutcome,
+        summary: String,
+        registry_entry: Option<String>,
+        closed_at: DateTime<Utc>,
+    },
+}
+
+impl DomainEvent for CitizenRequestEvent {
+    fn event_type(&self) -> String {
+        match self {
+            Self::AppointmentBooked { .. } => "AppointmentBooked",
+            Self::AppointmentRescheduled { .. } => "AppointmentRescheduled",
+            Self::AppointmentCancelled { .. } => "AppointmentCancelled",
+            Self::NoShowRecorded { .. } => "NoShowRecorded",
+            Self::CaseClosed { .. } => "CaseClosed",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_string()
+    }
+}

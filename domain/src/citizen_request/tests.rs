@@ -1,0 +1,327 @@
+//! Given/when/then tests for every rule and refusal of CitizenRequest.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use cqrs_es::test::TestFramework;
+
+use super::*;
+use crate::slot::Slot;
+use crate::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCode};
+
+type Case = TestFramework<CitizenRequest>;
+
+fn t(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 2, h, m, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn slot() -> Slot {
+    Slot::new(t(9, 0), 30)
+}
+
+fn citizen() -> Citizen {
+    Citizen {
+        name: CitizenName::parse("Miren Etxeberria").expect("name"),
+        national_id: NationalId::parse("12345678Z").expect("dni"),
+        email: Email::parse("miren@example.org").expect("email"),
+        phone: Some(Phone::parse("600123456").expect("phone")),
+    }
+}
+
+fn book_command() -> BookAppointment {
+    BookAppointment {
+        procedure: ProcedureCode::parse("PADRON-ALTA").expect("code"),
+        slot: slot(),
+        room: 1,
+        channel: Channel::Web,
+        language: Language::Eu,
+        citizen: citizen(),
+        external_reference: None,
+        at: t(7, 0),
+    }
+}
+
+fn booked() -> CitizenRequestEvent {
+    let c = book_command();
+    CitizenRequestEvent::AppointmentBooked {
+        procedure: c.procedure,
+        slot: c.slot,
+        room: c.room,
+        channel: c.channel,
+        language: c.language,
+        citizen: c.citizen,
+        external_reference: None,
+        booked_at: c.at,
+    }
+}
+
+fn cancelled() -> CitizenRequestEvent {
+    CitizenRequestEvent::AppointmentCancelled {
+        reason: "".into(),
+        cancelled_by: CancelledBy::Citizen,
+        cancelled_at: t(7, 30),
+    }
+}
+
+fn closed() -> CitizenRequestEvent {
+    CitizenRequestEvent::CaseClosed {
+        outcome: CaseOutcome::Resolved,
+        summary: "done".into(),
+        registry_entry: None,
+        closed_at: t(9, 30),
+    }
+}
+
+fn reschedule(at: DateTime<Utc>) -> CitizenRequestCommand {
+    CitizenRequestCommand::Reschedule(RescheduleAppointment {
+        slot: Slot::new(t(11, 0), 30),
+        room: 2,
+        at,
+    })
+}
+
+fn cancel(by: CancelledBy, at: DateTime<Utc>) -> CitizenRequestCommand {
+    CitizenRequestCommand::Cancel(CancelAppointment {
+        reason: " moved away ".into(),
+        cancelled_by: by,
+        at,
+    })
+}
+
+fn close(at: DateTime<Utc>) -> CitizenRequestCommand {
+    CitizenRequestCommand::Close(CloseCase {
+        outcome: CaseOutcome::Resolved,
+        summary: "done".into(),
+        registry_entry: Some("2026-E-000123".into()),
+        at,
+    })
+}
+
+#[test]
+fn booking_a_new_request_records_the_appointment() {
+    Case::with(())
+        .given_no_previous_events()
+        .when(CitizenRequestCommand::Book(book_command()))
+        .then_expect_events(vec![booked()]);
+}
+
+#[test]
+fn retrying_the_same_booking_writes_nothing() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(CitizenRequestCommand::Book(book_command()))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn booking_again_with_other_content_is_refused() {
+    let mut other = book_command();
+    other.slot = Slot::new(t(10, 0), 30);
+    Case::with(())
+        .given(vec![booked()])
+        .when(CitizenRequestCommand::Book(other))
+        .then_expect_error(CitizenRequestError::AlreadyBooked);
+}
+
+#[test]
+fn booking_a_cancelled_request_is_refused() {
+    Case::with(())
+        .given(vec![booked(), cancelled()])
+        .when(CitizenRequestCommand::Book(book_command()))
+        .then_expect_error(CitizenRequestError::Cancelled);
+}
+
+#[test]
+fn a_malformed_external_reference_is_refused() {
+    let mut command = book_command();
+    command.external_reference = Some("ref\nwith newline".into());
+    Case::with(())
+        .given_no_previous_events()
+        .when(CitizenRequestCommand::Book(command))
+        .then_expect_error(CitizenRequestError::ExternalReference);
+}
+
+#[test]
+fn rescheduling_moves_the_slot_and_remembers_the_previous_one() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(reschedule(t(8, 0)))
+        .then_expect_events(vec![CitizenRequestEvent::AppointmentRescheduled {
+            previous: slot(),
+            slot: Slot::new(t(11, 0), 30),
+            room: 2,
+            rescheduled_at: t(8, 0),
+        }]);
+}
+
+#[test]
+fn rescheduling_to_the_same_slot_and_room_writes_nothing() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(CitizenRequestCommand::Reschedule(RescheduleAppointment {
+            slot: slot(),
+            room: 1,
+            at: t(8, 0),
+        }))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn rescheduling_refusals() {
+    Case::with(())
+        .given_no_previous_events()
+        .when(reschedule(t(8, 0)))
+        .then_expect_error(CitizenRequestError::NotBooked);
+    Case::with(())
+        .given(vec![booked()])
+        .when(reschedule(t(9, 0)))
+        .then_expect_error(CitizenRequestError::AlreadyStarted);
+    Case::with(())
+        .given(vec![booked(), cancelled()])
+        .when(reschedule(t(8, 0)))
+        .then_expect_error(CitizenRequestError::Cancelled);
+    Case::with(())
+        .given(vec![booked(), closed()])
+        .when(reschedule(t(8, 0)))
+        .then_expect_error(CitizenRequestError::Closed);
+}
+
+#[test]
+fn a_citizen_cancels_before_the_start_with_a_trimmed_reason() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(cancel(CancelledBy::Citizen, t(8, 0)))
+        .then_expect_events(vec![CitizenRequestEvent::AppointmentCancelled {
+            reason: "moved away".into(),
+            cancelled_by: CancelledBy::Citizen,
+            cancelled_at: t(8, 0),
+        }]);
+}
+
+#[test]
+fn a_citizen_cannot_cancel_once_started_but_the_council_can_until_the_end() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(cancel(CancelledBy::Citizen, t(9, 5)))
+        .then_expect_error(CitizenRequestError::AlreadyStarted);
+    Case::with(())
+        .given(vec![booked()])
+        .when(cancel(CancelledBy::Council, t(9, 5)))
+        .inspect_result()
+        .expect("the council may cancel a started appointment");
+    Case::with(())
+        .given(vec![booked()])
+        .when(cancel(CancelledBy::Council, t(9, 30)))
+        .then_expect_error(CitizenRequestError::AppointmentOver);
+}
+
+#[test]
+fn cancelling_twice_writes_nothing_the_second_time() {
+    Case::with(())
+        .given(vec![booked(), cancelled()])
+        .when(cancel(CancelledBy::Citizen, t(8, 0)))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn an_overlong_reason_is_refused() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(CitizenRequestCommand::Cancel(CancelAppointment {
+            reason: "x".repeat(501),
+            cancelled_by: CancelledBy::Council,
+            at: t(8, 0),
+        }))
+        .then_expect_error(CitizenRequestError::TextTooLong { max: 500 });
+}
+
+#[test]
+fn a_no_show_is_recorded_only_once_the_slot_has_started() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(CitizenRequestCommand::RecordNoShow(RecordNoShow {
+            at: t(8, 59),
+        }))
+        .then_expect_error(CitizenRequestError::NotStartedYet);
+    Case::with(())
+        .given(vec![booked()])
+        .when(CitizenRequestCommand::RecordNoShow(RecordNoShow {
+            at: t(9, 10),
+        }))
+        .then_expect_events(vec![CitizenRequestEvent::NoShowRecorded {
+            recorded_at: t(9, 10),
+        }]);
+    Case::with(())
+        .given(vec![booked(), cancelled()])
+        .when(CitizenRequestCommand::RecordNoShow(RecordNoShow {
+            at: t(9, 10),
+        }))
+        .then_expect_error(CitizenRequestError::Cancelled);
+}
+
+#[test]
+fn closing_a_booked_or_no_show_case() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(close(t(9, 30)))
+        .then_expect_events(vec![CitizenRequestEvent::CaseClosed {
+            outcome: CaseOutcome::Resolved,
+            summary: "done".into(),
+            registry_entry: Some("2026-E-000123".into()),
+            closed_at: t(9, 30),
+        }]);
+    Case::with(())
+        .given(vec![
+            booked(),
+            CitizenRequestEvent::NoShowRecorded {
+                recorded_at: t(9, 10),
+            },
+        ])
+        .when(close(t(10, 0)))
+        .inspect_result()
+        .expect("a no-show case can be closed");
+}
+
+#[test]
+fn after_closing_or_cancelling_nothing_else_is_accepted() {
+    for terminal in [closed(), cancelled()] {
+        let expected = if terminal == closed() {
+            CitizenRequestError::Closed
+        } else {
+            CitizenRequestError::Cancelled
+        };
+        Case::with(())
+            .given(vec![booked(), terminal.clone()])
+            .when(close(t(10, 0)))
+            .then_expect_error(expected.clone());
+        Case::with(())
+            .given(vec![booked(), terminal])
+            .when(CitizenRequestCommand::RecordNoShow(RecordNoShow {
+                at: t(9, 10),
+            }))
+            .then_expect_error(expected);
+    }
+    Case::with(())
+        .given(vec![booked(), closed()])
+        .when(cancel(CancelledBy::Council, t(9, 10)))
+        .then_expect_error(CitizenRequestError::Closed);
+}
+
+#[test]
+fn closing_an_unbooked_request_is_refused() {
+    Case::with(())
+        .given_no_previous_events()
+        .when(close(t(9, 30)))
+        .then_expect_error(CitizenRequestError::NotBooked);
+}
+
+#[test]
+fn replaying_events_gives_the_state() {
+    let mut case = CitizenRequest::default();
+    for event in [booked(), cancelled()] {
+        cqrs_es::Aggregate::apply(&mut case, event);
+    }
+    assert_eq!(case.status(), CaseStatus::Cancelled);
+    assert_eq!(case.booking().map(|b| b.slot), Some(slot()));
+    assert_eq!(slot().end(), t(9, 0) + Duration::minutes(30));
+}

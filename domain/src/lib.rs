@@ -1,0 +1,12 @@
+//! Arreta's domain: aggregates, commands, events, value objects and the rules between them.
+//!
+//! Pure by design: no I/O, no SQL, no HTTP. Time enters through commands (`at`), configuration
+//! through the aggregates' services, so every rule is testable given/when/then.
+
+pub mod agenda;
+pub mod calendar;
+pub mod citizen_request;
+pub mod metadata;
+pub mod procedure;
+pub mod slot;
+pub mod values;

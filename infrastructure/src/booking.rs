@@ -1,0 +1,420 @@
+//! The booking process: a small process manager over the day's Agenda (capacity) and the
+//! CitizenRequest (the case). The room is reserved first; when the case then refuses, the
+//! reservation is released again. Every step is idempotent by request id, so a retry after any
+//! failure converges, and a crash between the steps leaves at most a reservation without its
+//! booking, which the reconciler releases.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::agenda::{
+    Agenda, AgendaCommand, AgendaError, AgendaServices, AssignClerk, ReleaseReason, ReleaseRoom,
+    ReserveRoom, agenda_id,
+};
+use domain::calendar::{ClerkId, ServiceCalendar};
+use domain::citizen_request::{
+    BookAppointment, CancelAppointment, CancelledBy, CaseOutcome, CaseStatus, Channel, Citizen,
+    CitizenRequest, CitizenRequestCommand, CitizenRequestError, CloseCase, RecordNoShow,
+    RescheduleAppointment,
+};
+use domain::metadata::EventMetadata;
+use domain::procedure::Catalogue;
+use domain::slot::Slot;
+use domain::values::{Language, ProcedureCode};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::clock::Clock;
+use crate::command_bus::{CommandBus, CommandError, Outcome};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error("unknown procedure {0}")]
+    UnknownProcedure(String),
+    #[error(transparent)]
+    Agenda(AgendaError),
+    #[error(transparent)]
+    Request(CitizenRequestError),
+    #[error("there is no request {0}")]
+    NotFound(Uuid),
+    #[error("the request kept changing under concurrent writers; nothing was written")]
+    Conflict,
+    #[error("event store unavailable: {0}")]
+    Store(String),
+}
+
+impl From<CommandError<AgendaError>> for BookingError {
+    fn from(error: CommandError<AgendaError>) -> Self {
+        match error {
+            CommandError::Rejected(e) => Self::Agenda(e),
+            CommandError::Conflict => Self::Conflict,
+            CommandError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<CommandError<CitizenRequestError>> for BookingError {
+    fn from(error: CommandError<CitizenRequestError>) -> Self {
+        match error {
+            CommandError::Rejected(e) => Self::Request(e),
+            CommandError::Conflict => Self::Conflict,
+            CommandError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+/// A booking as asked for, already parsed.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub request_id: Uuid,
+    pub procedure: ProcedureCode,
+    pub start: DateTime<Utc>,
+    pub channel: Channel,
+    pub language: Language,
+    pub citizen: Citizen,
+    pub external_reference: Option<String>,
+}
+
+/// A case as it stands after a command.
+#[derive(Debug, Clone)]
+pub struct CaseState {
+    pub request_id: Uuid,
+    pub version: usize,
+    pub case: CitizenRequest,
+}
+
+pub struct BookingService {
+    requests: CommandBus<CitizenRequest>,
+    agendas: CommandBus<Agenda>,
+    calendar: Arc<ServiceCalendar>,
+    catalogue: Arc<Catalogue>,
+    clock: Arc<dyn Clock>,
+}
+
+impl BookingService {
+    pub fn new(
+        pool: PgPool,
+        calendar: Arc<ServiceCalendar>,
+        catalogue: Arc<Catalogue>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let services = AgendaServices {
+            calendar: calendar.clone(),
+            catalogue: catalogue.clone(),
+        };
+        Self {
+            requests: CommandBus::new(pool.clone(), ()),
+            agendas: CommandBus::new(pool, services),
+            calendar,
+            catalogue,
+            clock,
+        }
+    }
+
+    pub fn calendar(&self) -> &ServiceCalendar {
+        &self.calendar
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn slot_for(
+        &self,
+        procedure: &ProcedureCode,
+        start: DateTime<Utc>,
+    ) -> Result<Slot, BookingError> {
+        let minutes = self
+            .catalogue
+            .get(procedure)
+            .ok_or_else(|| BookingError::UnknownProcedure(procedure.to_string()))?
+            .minutes;
+        Ok(Slot::new(start, minutes))
+    }
+
+    fn day_of(&self, slot: &Slot) -> NaiveDate {
+        self.calendar.service_day(slot.start)
+    }
+
+    /// Reserves a room for `request_id` and gives the room number.
+    async fn reserve(
+        &self,
+        request_id: Uuid,
+        procedure: &ProcedureCode,
+        slot: Slot,
+        at: DateTime<Utc>,
+        metadata: &EventMetadata,
+    ) -> Result<u8, BookingError> {
+        let day = self.day_of(&slot);
+        let outcome = self
+            .agendas
+            .execute(
+                &agenda_id(day),
+                AgendaCommand::Reserve(ReserveRoom {
+                    day,
+                    request_id,
+                    procedure: procedure.clone(),
+                    slot,
+                    at,
+                }),
+                metadata,
+            )
+            .await?;
+        outcome
+            .aggregate
+            .reservations()
+            .iter()
+            .find(|r| r.request_id == request_id && r.slot == slot)
+            .map(|r| r.room)
+            .ok_or_else(|| {
+                BookingError::Store("the reservation just made is not in the agenda".into())
+            })
+    }
+
+    /// Releases a reservation; a failure is logged, not returned: the reconciler retries it.
+    async fn release(
+        &self,
+        request_id: Uuid,
+        slot: Slot,
+        reason: ReleaseReason,
+        metadata: &EventMetadata,
+    ) {
+        let command = AgendaCommand::Release(ReleaseRoom {
+            request_id,
+            slot_start: slot.start,
+            reason,
+        });
+        if let Err(error) = self
+            .agendas
+            .execute(&agenda_id(self.day_of(&slot)), command, metadata)
+            .await
+        {
+            tracing::warn!(%request_id, %error, "reservation not released; the reconciler will retry");
+        }
+    }
+
+    pub async fn book(
+        &self,
+        booking: NewBooking,
+        metadata: &EventMetadata,
+    ) -> Result<CaseState, BookingError> {
+        let at = self.clock.now();
+        let slot = self.slot_for(&booking.procedure, booking.start)?;
+        let room = self
+            .reserve(booking.request_id, &booking.procedure, slot, at, metadata)
+            .await?;
+        let command = CitizenRequestCommand::Book(BookAppointment {
+            procedure: booking.procedure,
+            slot,
+            room,
+            channel: booking.channel,
+            language: booking.language,
+            citizen: booking.citizen,
+            external_reference: booking.external_reference,
+            at,
+        });
+        match self
+            .requests
+            .execute(&booking.request_id.to_string(), command, metadata)
+            .await
+        {
+            Ok(outcome) => Ok(state(booking.request_id, outcome)),
+            Err(error) => {
+                if matches!(error, CommandError::Rejected(_)) {
+                    self.release(
+                        booking.request_id,
+                        slot,
+                        ReleaseReason::BookingFailed,
+                        metadata,
+                    )
+                    .await;
+                }
+                Err(error.into())
+            }
+        }
+    }
+
+    pub async fn reschedule(
+        &self,
+        request_id: Uuid,
+        start: DateTime<Utc>,
+        metadata: &EventMetadata,
+    ) -> Result<CaseState, BookingError> {
+        let at = self.clock.now();
+        let (case, _) = self.load(request_id).await?;
+        let booking = case
+            .check_reschedule(at)
+            .map_err(BookingError::Request)?
+            .clone();
+        let slot = self.slot_for(&booking.procedure, start)?;
+        if slot == booking.slot {
+            let (case, version) = self.load(request_id).await?;
+            return Ok(CaseState {
+                request_id,
+                version,
+                case,
+            });
+        }
+        let room = self
+            .reserve(request_id, &booking.procedure, slot, at, metadata)
+            .await?;
+        let command = CitizenRequestCommand::Reschedule(RescheduleAppointment { slot, room, at });
+        let outcome = match self
+            .requests
+            .execute(&request_id.to_string(), command, metadata)
+            .await
+        {
+            Ok(outcome) => outcome,
+            Err(error) => {
+                if matches!(error, CommandError::Rejected(_)) {
+                    self.release(request_id, slot, ReleaseReason::BookingFailed, metadata)
+                        .await;
+                }
+                return Err(error.into());
+            }
+        };
+        self.release(
+            request_id,
+            booking.slot,
+            ReleaseReason::Rescheduled,
+            metadata,
+        )
+        .await;
+        Ok(state(request_id, outcome))
+    }
+
+    pub async fn cancel(
+        &self,
+        request_id: Uuid,
+        reason: String,
+        cancelled_by: CancelledBy,
+        metadata: &EventMetadata,
+    ) -> Result<CaseState, BookingError> {
+        self.load(request_id).await?;
+        let command = CitizenRequestCommand::Cancel(CancelAppointment {
+            reason,
+            cancelled_by,
+            at: self.clock.now(),
+        });
+        let outcome = self
+            .requests
+            .execute(&request_id.to_string(), command, metadata)
+            .await?;
+        if let Some(booking) = outcome.aggregate.booking() {
+            self.release(request_id, booking.slot, ReleaseReason::Cancelled, metadata)
+                .await;
+        }
+        Ok(state(request_id, outcome))
+    }
+
+    pub async fn record_no_show(
+        &self,
+        request_id: Uuid,
+        metadata: &EventMetadata,
+    ) -> Result<CaseState, BookingError> {
+        self.load(request_id).await?;
+        let command = CitizenRequestCommand::RecordNoShow(RecordNoShow {
+            at: self.clock.now(),
+        });
+        let outcome = self
+            .requests
+            .execute(&request_id.to_string(), command, metadata)
+            .await?;
+        Ok(state(request_id, outcome))
+    }
+
+    pub async fn close(
+        &self,
+        request_id: Uuid,
+        outcome: CaseOutcome,
+        summary: String,
+        registry_entry: Option<String>,
+        metadata: &EventMetadata,
+    ) -> Result<CaseState, BookingError> {
+        self.load(request_id).await?;
+        let command = CitizenRequestCommand::Close(CloseCase {
+            outcome,
+            summary,
+            registry_entry,
+            at: self.clock.now(),
+        });
+        let outcome = self
+            .requests
+            .execute(&request_id.to_string(), command, metadata)
+            .await?;
+        Ok(state(request_id, outcome))
+    }
+
+    /// Assigns a clerk to the request's appointment in its day's agenda.
+    pub async fn assign_clerk(
+        &self,
+        request_id: Uuid,
+        clerk: ClerkId,
+        metadata: &EventMetadata,
+    ) -> Result<CaseState, BookingError> {
+        let (case, version) = self.load(request_id).await?;
+        let booking = case
+            .check_reschedule(self.clock.now())
+            .map_err(BookingError::Request)?
+            .clone();
+        self.agendas
+            .execute(
+                &agenda_id(self.day_of(&booking.slot)),
+                AgendaCommand::AssignClerk(AssignClerk { request_id, clerk }),
+                metadata,
+            )
+            .await?;
+        Ok(CaseState {
+            request_id,
+            version,
+            case,
+        })
+    }
+
+    /// The case as the event store has it; `NotFound` when it has no events.
+    pub async fn load(&self, request_id: Uuid) -> Result<(CitizenRequest, usize), BookingError> {
+        let (case, version) = self.requests.load(&request_id.to_string()).await?;
+        if version == 0 {
+            return Err(BookingError::NotFound(request_id));
+        }
+        Ok((case, version))
+    }
+
+    /// Releases a reservation the reconciler found without its booking, after checking the case
+    /// in the event store (the read models may lag).
+    pub async fn release_if_orphaned(
+        &self,
+        request_id: Uuid,
+        slot: Slot,
+        metadata: &EventMetadata,
+    ) -> Result<bool, BookingError> {
+        let (case, version) = self.requests.load(&request_id.to_string()).await?;
+        let reason = match case.booking() {
+            _ if version == 0 => ReleaseReason::Orphaned,
+            Some(_) if case.status() == CaseStatus::Cancelled => ReleaseReason::Cancelled,
+            Some(booking) if booking.slot.start != slot.start => ReleaseReason::Rescheduled,
+            _ => return Ok(false),
+        };
+        let command = AgendaCommand::Release(ReleaseRoom {
+            request_id,
+            slot_start: slot.start,
+            reason,
+        });
+        self.agendas
+            .execute(&agenda_id(self.day_of(&slot)), command, metadata)
+            .await?;
+        Ok(true)
+    }
+}
+
+fn state(request_id: Uuid, outcome: Outcome<CitizenRequest>) -> CaseState {
+    CaseState {
+        request_id,
+        version: outcome.version,
+        case: outcome.aggregate,
+    }
+}

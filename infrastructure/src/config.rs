@@ -1,0 +1,492 @@
+//! Layered configuration: built-in local defaults, then a TOML file (`ARRETA_CONFIG`, or
+//! `arreta.toml` in the working directory when present), then `ARRETA_`-prefixed environment
+//! variables (`ARRETA_DATABASE_URL`, `ARRETA_LISTEN`, nested keys with `__`, e.g.
+//! `ARRETA_CALENDAR__ROOMS=2`).
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use domain::calendar::{ClerkId, ServiceCalendar, Window};
+use domain::procedure::{Bilingual, Catalogue, Procedure};
+use domain::values::ProcedureCode;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: unknown time zone {0}")]
+    TimeZone(String),
+    #[error("configuration: opening hours of {day}: {window:?} is not HH:MM-HH:MM")]
+    Window { day: &'static str, window: String },
+    #[error("configuration: procedure code {0:?} is not valid")]
+    ProcedureCode(String),
+    #[error(
+        "configuration: procedure {code} lasts {minutes} minutes, not a positive multiple of the {granularity}-minute grid"
+    )]
+    ProcedureLength {
+        code: String,
+        minutes: u16,
+        granularity: u16,
+    },
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// A developer's machine: database created when missing, caller identity from headers.
+    Local,
+    /// The council's servers: refuses anything that is only fit for development.
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub profile: Profile,
+    pub listen: String,
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Create the database when it does not exist (local default).
+    pub database_create: bool,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    pub request_timeout_seconds: u64,
+    /// `text` for people, `json` for log collectors (the production default).
+    pub log_format: LogFormat,
+    pub calendar: CalendarSettings,
+    pub procedures: Vec<ProcedureSettings>,
+    pub projections: ProjectionSettings,
+    pub reconciler: ReconcilerSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarSettings {
+    pub timezone: String,
+    pub rooms: u8,
+    pub granularity_minutes: u16,
+    pub min_lead_minutes: u32,
+    pub horizon_days: u32,
+    pub opening_hours: OpeningHours,
+    pub holidays: Vec<NaiveDate>,
+    pub clerks: Vec<String>,
+}
+
+/// Opening windows per weekday as `HH:MM-HH:MM` (the close may be `24:00`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpeningHours {
+    pub monday: Vec<String>,
+    pub tuesday: Vec<String>,
+    pub wednesday: Vec<String>,
+    pub thursday: Vec<String>,
+    pub friday: Vec<String>,
+    pub saturday: Vec<String>,
+    pub sunday: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureSettings {
+    pub code: String,
+    pub name_eu: String,
+    pub name_es: String,
+    pub minutes: u16,
+    #[serde(default)]
+    pub documents: Vec<BilingualSettings>,
+    #[serde(default)]
+    pub signature_required: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BilingualSettings {
+    pub eu: String,
+    pub es: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionSettings {
+    /// Events applied per transaction.
+    pub batch_size: i64,
+    /// Fallback poll when no notification arrives, in milliseconds.
+    pub poll_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcilerSettings {
+    /// A reservation without its booking is released after this long.
+    pub grace_seconds: u64,
+    pub interval_seconds: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let morning = || vec!["08:30-14:00".to_string()];
+        Self {
+            profile: Profile::Local,
+            listen: "127.0.0.1:8080".into(),
+            database_url: "postgres://postgres@127.0.0.1:5432/arreta".into(),
+            database_max_connections: 20,
+            database_create: true,
+            body_limit_bytes: 64 * 1024,
+            request_timeout_seconds: 30,
+            log_format: LogFormat::Text,
+            calendar: CalendarSettings {
+                timezone: "Europe/Madrid".into(),
+                rooms: 2,
+                granularity_minutes: 15,
+                min_lead_minutes: 60,
+                horizon_days: 60,
+                opening_hours: OpeningHours {
+                    monday: morning(),
+                    tuesday: morning(),
+                    wednesday: morning(),
+                    thursday: vec!["08:30-14:00".into(), "16:00-19:00".into()],
+                    friday: morning(),
+                    saturday: vec![],
+                    sunday: vec![],
+                },
+                holidays: default_holidays(),
+                clerks: (1..=20).map(|n| format!("clerk-{n:02}")).collect(),
+            },
+            procedures: default_procedures(),
+            projections: ProjectionSettings {
+                batch_size: 500,
+                poll_interval_ms: 250,
+            },
+            reconciler: ReconcilerSettings {
+                grace_seconds: 120,
+                interval_seconds: 30,
+            },
+        }
+    }
+}
+
+/// Public holidays in Vitoria-Gasteiz (national, Basque Country and local). The council keeps
+/// this list current in its configuration file; these are the defaults for 2026 and 2027.
+fn default_holidays() -> Vec<NaiveDate> {
+    [
+        (2026, 1, 1),
+        (2026, 1, 6),
+        (2026, 3, 19),
+        (2026, 4, 2),
+        (2026, 4, 3),
+        (2026, 4, 6),
+        (2026, 4, 28),
+        (2026, 5, 1),
+        (2026, 7, 25),
+        (2026, 8, 5),
+        (2026, 8, 15),
+        (2026, 10, 12),
+        (2026, 12, 8),
+        (2026, 12, 25),
+        (2027, 1, 1),
+        (2027, 1, 6),
+        (2027, 3, 19),
+        (2027, 3, 25),
+        (2027, 3, 26),
+        (2027, 3, 29),
+        (2027, 4, 28),
+        (2027, 5, 1),
+        (2027, 8, 5),
+        (2027, 8, 16),
+        (2027, 10, 12),
+        (2027, 11, 1),
+        (2027, 12, 6),
+        (2027, 12, 8),
+    ]
+    .into_iter()
+    .filter_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
+    .collect()
+}
+
+fn default_procedures() -> Vec<ProcedureSettings> {
+    let doc = |eu: &str, es: &str| BilingualSettings {
+        eu: eu.into(),
+        es: es.into(),
+    };
+    let identity = || doc("NANa, AIZ edo pasaportea", "DNI, NIE o pasaporte");
+    vec![
+        ProcedureSettings {
+            code: "PADRON-ALTA".into(),
+            name_eu: "Erroldan alta ematea".into(),
+            name_es: "Alta en el Padrón municipal".into(),
+            minutes: 30,
+            documents: vec![
+                identity(),
+                doc(
+                    "Etxebizitza okupatzeko titulua (alokairu-kontratua, eskritura...)",
+                    "Título de ocupación de la vivienda (contrato de alquiler, escritura...)",
+                ),
+            ],
+            signature_required: true,
+        },
+        ProcedureSettings {
+            code: "PADRON-CERT".into(),
+            name_eu: "Errolda-ziurtagiria".into(),
+            name_es: "Certificado de empadronamiento".into(),
+            minutes: 15,
+            documents: vec![],
+            signature_required: false,
+        },
+        ProcedureSettings {
+            code: "QUEJA".into(),
+            name_eu: "Kexak eta iradokizunak".into(),
+            name_es: "Quejas y sugerencias".into(),
+            minutes: 30,
+            documents: vec![],
+            signature_required: true,
+        },
+        ProcedureSettings {
+            code: "AYUDA-EMERGENCIA".into(),
+            name_eu: "Gizarte-larrialdietarako laguntzak".into(),
+            name_es: "Ayudas de emergencia social".into(),
+            minutes: 45,
+            documents: vec![
+                identity(),
+                doc("Diru-sarreren egiaztagiria", "Justificante de ingresos"),
+                doc(
+                    "Banku-kontuaren titulartasun-ziurtagiria",
+                    "Certificado de titularidad de la cuenta bancaria",
+                ),
+            ],
+            signature_required: true,
+        },
+        ProcedureSettings {
+            code: "TRIBUTOS".into(),
+            name_eu: "Zergak eta tasak: informazioa eta erreklamazioak".into(),
+            name_es: "Tributos y tasas: información y reclamaciones".into(),
+            minutes: 30,
+            documents: vec![doc("Ordainagiria", "Recibo")],
+            signature_required: true,
+        },
+        ProcedureSettings {
+            code: "OBRA-MENOR".into(),
+            name_eu: "Obra txikien lizentzia".into(),
+            name_es: "Licencia de obra menor".into(),
+            minutes: 30,
+            documents: vec![
+                doc("Obraren aurrekontua", "Presupuesto de la obra"),
+                doc("Planoa edo krokisa", "Plano o croquis"),
+            ],
+            signature_required: true,
+        },
+    ]
+}
+
+const TOP_LEVEL_KEYS: [&str; 12] = [
+    "profile",
+    "listen",
+    "database_url",
+    "database_max_connections",
+    "database_create",
+    "body_limit_bytes",
+    "request_timeout_seconds",
+    "calendar",
+    "procedures",
+    "projections",
+    "reconciler",
+    "log_format",
+];
+
+impl Settings {
+    /// Defaults, then the file, then the environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var_os("ARRETA_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| Some(PathBuf::from("arreta.toml")).filter(|p| p.exists()));
+        Self::load_from(file)
+    }
+
+    pub fn load_from(file: Option<PathBuf>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid(format!(
+                    "the configuration file {} does not exist",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        // Only keys the settings know: other ARRETA_ variables (the config file's path, test
+        // harness settings) are not configuration of the service.
+        let env = Env::prefixed("ARRETA_")
+            .filter(|key| {
+                let key = key.as_str().to_ascii_lowercase();
+                let top = key.split("__").next().unwrap_or_default();
+                TOP_LEVEL_KEYS.contains(&top)
+            })
+            .split("__");
+        let settings: Settings = figment.merge(env).extract().map_err(Box::new)?;
+        settings.service_calendar()?;
+        settings.catalogue()?;
+        Ok(settings)
+    }
+
+    pub fn service_calendar(&self) -> Result<ServiceCalendar, ConfigError> {
+        let c = &self.calendar;
+        let timezone = c
+            .timezone
+            .parse()
+            .map_err(|_| ConfigError::TimeZone(c.timezone.clone()))?;
+        if c.rooms == 0 || c.granularity_minutes == 0 {
+            return Err(ConfigError::Invalid(
+                "rooms and granularity must be positive".into(),
+            ));
+        }
+        let h = &c.opening_hours;
+        let days: [(&'static str, &Vec<String>); 7] = [
+            ("monday", &h.monday),
+            ("tuesday", &h.tuesday),
+            ("wednesday", &h.wednesday),
+            ("thursday", &h.thursday),
+            ("friday", &h.friday),
+            ("saturday", &h.saturday),
+            ("sunday", &h.sunday),
+        ];
+        let mut weekly: [Vec<Window>; 7] = Default::default();
+        for (i, (day, windows)) in days.into_iter().enumerate() {
+            for window in windows {
+                weekly[i].push(Window::parse(window).ok_or_else(|| ConfigError::Window {
+                    day,
+                    window: window.clone(),
+                })?);
+            }
+        }
+        Ok(ServiceCalendar {
+            timezone,
+            rooms: c.rooms,
+            granularity_minutes: c.granularity_minutes,
+            min_lead_minutes: c.min_lead_minutes,
+            horizon_days: c.horizon_days,
+            weekly,
+            holidays: c.holidays.iter().copied().collect::<BTreeSet<_>>(),
+            clerks: c.clerks.iter().cloned().map(ClerkId).collect(),
+        })
+    }
+
+    pub fn catalogue(&self) -> Result<Catalogue, ConfigError> {
+        let granularity = self.calendar.granularity_minutes.max(1);
+        let mut procedures = Vec::new();
+        for p in &self.procedures {
+            let code = ProcedureCode::parse(&p.code)
+                .map_err(|_| ConfigError::ProcedureCode(p.code.clone()))?;
+            if p.minutes == 0 || p.minutes % granularity != 0 {
+                return Err(ConfigError::ProcedureLength {
+                    code: p.code.clone(),
+                    minutes: p.minutes,
+                    granularity,
+                });
+            }
+            procedures.push(Procedure {
+                code,
+                name: Bilingual::new(&p.name_eu, &p.name_es),
+                minutes: p.minutes,
+                documents: p
+                    .documents
+                    .iter()
+                    .map(|d| Bilingual::new(&d.eu, &d.es))
+                    .collect(),
+                signature_required: p.signature_required,
+            });
+        }
+        Ok(Catalogue::new(procedures))
+    }
+
+    pub fn calendar_and_catalogue(
+        &self,
+    ) -> Result<(Arc<ServiceCalendar>, Arc<Catalogue>), ConfigError> {
+        Ok((
+            Arc::new(self.service_calendar()?),
+            Arc::new(self.catalogue()?),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_describe_vitoria_gasteiz() {
+        let settings = Settings::default();
+        let calendar = settings.service_calendar().expect("calendar");
+        assert_eq!(calendar.rooms, 2);
+        assert_eq!(calendar.clerks.len(), 20);
+        assert_eq!(calendar.timezone, chrono_tz::Europe::Madrid);
+        let catalogue = settings.catalogue().expect("catalogue");
+        assert!(
+            catalogue
+                .get(&ProcedureCode::parse("PADRON-ALTA").expect("code"))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_procedure_off_the_grid_is_refused() {
+        let mut settings = Settings::default();
+        settings.procedures[0].minutes = 20;
+        assert!(matches!(
+            settings.catalogue(),
+            Err(ConfigError::ProcedureLength { .. })
+        ));
+    }
+
+    #[test]
+    fn a_bad_opening_window_is_refused() {
+        let mut settings = Settings::default();
+        settings.calendar.opening_hours.monday = vec!["9-14".into()];
+        assert!(matches!(
+            settings.service_calendar(),
+            Err(ConfigError::Window { day: "monday", .. })
+        ));
+    }
+
+    #[test]
+    fn a_file_and_the_environment_override_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "arreta.toml",
+                "listen = \"0.0.0.0:9000\"\n[calendar]\nrooms = 3\n",
+            )?;
+            jail.set_env("ARRETA_DATABASE_URL", "postgres://db.example/arreta");
+            jail.set_env("ARRETA_CALENDAR__HORIZON_DAYS", "30");
+            jail.set_env("ARRETA_TEST_SOMETHING", "not configuration");
+            let settings =
+                Settings::load_from(Some("arreta.toml".into())).map_err(|e| e.to_string())?;
+            assert_eq!(settings.listen, "0.0.0.0:9000");
+            assert_eq!(settings.calendar.rooms, 3);
+            assert_eq!(settings.calendar.horizon_days, 30);
+            assert_eq!(settings.calendar.clerks.len(), 20);
+            assert_eq!(settings.database_url, "postgres://db.example/arreta");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("arreta.toml", "lisen = \"0.0.0.0:9000\"\n")?;
+            assert!(Settings::load_from(Some("arreta.toml".into())).is_err());
+            Ok(())
+        });
+    }
+}

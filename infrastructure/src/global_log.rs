@@ -1,0 +1,86 @@
+//! Reading the global event log in its final order. See `projections::log` for why the order is
+//! `(transaction_id, global_position)` and why only rows below `pg_snapshot_xmin` are read.
+
+use projections::{LogPosition, LoggedEvent};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+
+const COLUMNS: &str = "global_position, transaction_id::text::bigint AS transaction_id, \
+     aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at";
+
+/// Up to `limit` events after `after`, from transactions that can no longer add rows before them.
+pub async fn read_after(
+    conn: &mut PgConnection,
+    after: LogPosition,
+    limit: i64,
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events \
+         WHERE (transaction_id, global_position) > (($1::bigint)::text::xid8, $2) \
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY transaction_id, global_position LIMIT $3"
+    );
+    sqlx::query(&sql)
+        .bind(after.transaction_id)
+        .bind(after.position)
+        .bind(limit)
+        .try_map(|row: PgRow| logged_event(&row))
+        .fetch_all(conn)
+        .await
+}
+
+/// One aggregate's events in sequence order, optionally only up to `up_to` (inclusive).
+pub async fn aggregate_events(
+    conn: &mut PgConnection,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    up_to: Option<i64>,
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = $2 AND ($3::bigint IS NULL OR sequence <= $3) \
+         ORDER BY sequence"
+    );
+    sqlx::query(&sql)
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(up_to)
+        .try_map(|row: PgRow| logged_event(&row))
+        .fetch_all(conn)
+        .await
+}
+
+/// The position of the newest event already readable by projectors (START when none).
+pub async fn readable_head(conn: &mut PgConnection) -> Result<LogPosition, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT transaction_id::text::bigint AS transaction_id, global_position FROM events \
+         WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY transaction_id DESC, global_position DESC LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some(row) => LogPosition {
+            transaction_id: row.try_get("transaction_id")?,
+            position: row.try_get("global_position")?,
+        },
+        None => LogPosition::START,
+    })
+}
+
+fn logged_event(row: &PgRow) -> Result<LoggedEvent, sqlx::Error> {
+    Ok(LoggedEvent {
+        log: LogPosition {
+            transaction_id: row.try_get("transaction_id")?,
+            position: row.try_get("global_position")?,
+        },
+        aggregate_type: row.try_get("aggregate_type")?,
+        aggregate_id: row.try_get("aggregate_id")?,
+        sequence: row.try_get("sequence")?,
+        event_type: row.try_get("event_type")?,
+        event_version: row.try_get("event_version")?,
+        payload: row.try_get("payload")?,
+        metadata: row.try_get("metadata")?,
+        recorded_at: row.try_get("recorded_at")?,
+    })
+}

@@ -1,0 +1,12 @@
+//! Adapters: PostgreSQL event store and read models, the global log and its projectors, the
+//! booking process manager, configuration.
+
+pub mod booking;
+pub mod clock;
+pub mod command_bus;
+pub mod config;
+pub mod database;
+pub mod global_log;
+pub mod projector;
+pub mod read_models;
+pub mod reconciler;

@@ -1,0 +1,52 @@
+//! Projectors follow the global log and keep read models, each with a checkpoint written in the
+//! same transaction as its rows (see `projections::log` for the ordering contract).
+//!
+//! One instance of each projector runs at a time across all api replicas: a batch takes a
+//! transaction-scoped advisory lock named after the projector, and an instance that does not get
+//! it simply waits for the next round.
+
+mod agenda;
+mod case_summary;
+mod runner;
+
+pub use agenda::AgendaProjector;
+pub use case_summary::CaseSummaryProjector;
+pub use runner::{ProjectorRunner, catch_up, checkpoint, rebuild};
+
+use async_trait::async_trait;
+use projections::{DecodeError, LoggedEvent};
+use sqlx::PgConnection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error("{0}")]
+    Fold(String),
+    #[error("unknown projection {0:?}; known: {1}")]
+    Unknown(String, String),
+}
+
+#[async_trait]
+pub trait Projector: Send + Sync {
+    /// The checkpoint's name and the name `arreta projections rebuild NAME` takes.
+    fn name(&self) -> &'static str;
+    /// The tables this projector owns, emptied on rebuild.
+    fn tables(&self) -> &'static [&'static str];
+    /// Applies one event inside the batch's transaction. Events of other aggregates are ignored.
+    async fn apply(
+        &self,
+        conn: &mut PgConnection,
+        event: &LoggedEvent,
+    ) -> Result<(), ProjectionError>;
+}
+
+/// Every projector Arreta runs.
+pub fn all() -> Vec<std::sync::Arc<dyn Projector>> {
+    vec![
+        std::sync::Arc::new(CaseSummaryProjector),
+        std::sync::Arc::new(AgendaProjector),
+    ]
+}

@@ -1,0 +1,246 @@
+//! The case summary: one row per citizen request, what a clerk or the citizen sees first.
+
+use chrono::{DateTime, Utc};
+use domain::citizen_request::{CaseStatus, CitizenRequestEvent};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub request_id: Uuid,
+    /// The aggregate's version: the sequence of the last event applied.
+    pub version: i64,
+    /// How many events were folded in; equals `version` unless an event was applied twice or
+    /// skipped, which the crash tests check.
+    pub events_applied: i64,
+    pub status: CaseStatus,
+    pub procedure: String,
+    pub slot_start: DateTime<Utc>,
+    pub slot_minutes: i32,
+    pub room: i16,
+    pub channel: String,
+    pub language: String,
+    pub citizen_name: String,
+    pub citizen_national_id: String,
+    pub citizen_email: String,
+    pub citizen_phone: Option<String>,
+    pub external_reference: Option<String>,
+    pub reschedule_count: i32,
+    pub cancellation_reason: Option<String>,
+    pub cancelled_by: Option<String>,
+    pub outcome: Option<String>,
+    pub closing_summary: Option<String>,
+    pub registry_entry: Option<String>,
+    pub booked_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FoldError {
+    #[error("request {0}: an event arrived before the appointment was booked")]
+    NotBookedYet(Uuid),
+    #[error("request {request_id}: event #{sequence} does not follow #{version}")]
+    OutOfOrder {
+        request_id: Uuid,
+        version: i64,
+        sequence: i64,
+    },
+}
+
+/// Folds one event of a request into its summary. `at` is when the event was recorded.
+pub fn apply(
+    current: Option<CaseSummary>,
+    request_id: Uuid,
+    sequence: i64,
+    event: &CitizenRequestEvent,
+    at: DateTime<Utc>,
+) -> Result<CaseSummary, FoldError> {
+    if let Some(summary) = &current {
+        if sequence != summary.version + 1 {
+            return Err(FoldError::OutOfOrder {
+                request_id,
+                version: summary.version,
+                sequence,
+            });
+        }
+    }
+    let mut summary = match (current, event) {
+        (
+            None,
+            CitizenRequestEvent::AppointmentBooked {
+                procedure,
+                slot,
+                room,
+                channel,
+                language,
+                citizen,
+                external_reference,
+                booked_at,
+            },
+        ) => CaseSummary {
+            request_id,
+            version: 0,
+            events_applied: 0,
+            status: CaseStatus::Booked,
+            procedure: procedure.as_str().to_string(),
+            slot_start: slot.start,
+            slot_minutes: i32::from(slot.minutes),
+            room: i16::from(*room),
+            channel: channel.as_str().to_string(),
+            language: language.as_str().to_string(),
+            citizen_name: citizen.name.as_str().to_string(),
+            citizen_national_id: citizen.national_id.as_str().to_string(),
+            citizen_email: citizen.email.as_str().to_string(),
+            citizen_phone: citizen.phone.as_ref().map(|p| p.as_str().to_string()),
+            external_reference: external_reference.clone(),
+            reschedule_count: 0,
+            cancellation_reason: None,
+            cancelled_by: None,
+            outcome: None,
+            closing_summary: None,
+            registry_entry: None,
+            booked_at: *booked_at,
+            updated_at: at,
+        },
+        (None, _) => return Err(FoldError::NotBookedYet(request_id)),
+        (Some(mut summary), event) => {
+            match event {
+                CitizenRequestEvent::AppointmentBooked { .. } => {}
+                CitizenRequestEvent::AppointmentRescheduled { slot, room, .. } => {
+                    summary.slot_start = slot.start;
+                    summary.slot_minutes = i32::from(slot.minutes);
+                    summary.room = i16::from(*room);
+                    summary.reschedule_count += 1;
+                }
+                CitizenRequestEvent::AppointmentCancelled {
+                    reason,
+                    cancelled_by,
+                    ..
+                } => {
+                    summary.status = CaseStatus::Cancelled;
+                    summary.cancellation_reason = Some(reason.clone());
+                    summary.cancelled_by = Some(cancelled_by.as_str().to_string());
+                }
+                CitizenRequestEvent::NoShowRecorded { .. } => summary.status = CaseStatus::NoShow,
+                CitizenRequestEvent::CaseClosed {
+                    outcome,
+                    summary: text,
+                    registry_entry,
+                    ..
+                } => {
+                    summary.status = CaseStatus::Closed;
+                    summary.outcome = Some(outcome.as_str().to_string());
+                    summary.closing_summary = Some(text.clone());
+                    summary.registry_entry = registry_entry.clone();
+                }
+            }
+            summary.updated_at = at;
+            summary
+        }
+    };
+    summary.version = sequence;
+    summary.events_applied += 1;
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use domain::citizen_request::{CancelledBy, Channel, Citizen};
+    use domain::slot::Slot;
+    use domain::values::{CitizenName, Email, Language, NationalId, ProcedureCode};
+
+    use super::*;
+
+    fn t(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 2, h, 0, 0)
+            .single()
+            .expect("time")
+    }
+
+    fn booked() -> CitizenRequestEvent {
+        CitizenRequestEvent::AppointmentBooked {
+            procedure: ProcedureCode::parse("PADRON-ALTA").expect("code"),
+            slot: Slot::new(t(9), 30),
+            room: 2,
+            channel: Channel::Phone010,
+            language: Language::Eu,
+            citizen: Citizen {
+                name: CitizenName::parse("Ane Ruiz").expect("name"),
+                national_id: NationalId::parse("12345678Z").expect("id"),
+                email: Email::parse("ane@example.org").expect("email"),
+                phone: None,
+            },
+            external_reference: Some("CITA-1".into()),
+            booked_at: t(7),
+        }
+    }
+
+    #[test]
+    fn booking_creates_the_summary() {
+        let id = Uuid::from_u128(1);
+        let summary = apply(None, id, 1, &booked(), t(7)).expect("fold");
+        assert_eq!(summary.status, CaseStatus::Booked);
+        assert_eq!((summary.version, summary.events_applied), (1, 1));
+        assert_eq!(summary.channel, "phone_010");
+        assert_eq!(summary.room, 2);
+    }
+
+    #[test]
+    fn later_events_update_it_in_order() {
+        let id = Uuid::from_u128(1);
+        let booked = apply(None, id, 1, &booked(), t(7)).expect("fold");
+        let moved = apply(
+            Some(booked),
+            id,
+            2,
+            &CitizenRequestEvent::AppointmentRescheduled {
+                previous: Slot::new(t(9), 30),
+                slot: Slot::new(t(11), 30),
+                room: 1,
+                rescheduled_at: t(8),
+            },
+            t(8),
+        )
+        .expect("fold");
+        assert_eq!(
+            (moved.slot_start, moved.room, moved.reschedule_count),
+            (t(11), 1, 1)
+        );
+        let cancelled = apply(
+            Some(moved),
+            id,
+            3,
+            &CitizenRequestEvent::AppointmentCancelled {
+                reason: "ill".into(),
+                cancelled_by: CancelledBy::Citizen,
+                cancelled_at: t(8),
+            },
+            t(8),
+        )
+        .expect("fold");
+        assert_eq!(cancelled.status, CaseStatus::Cancelled);
+        assert_eq!(cancelled.cancelled_by.as_deref(), Some("citizen"));
+        assert_eq!((cancelled.version, cancelled.events_applied), (3, 3));
+    }
+
+    #[test]
+    fn a_gap_or_a_repeat_is_refused() {
+        let id = Uuid::from_u128(1);
+        let summary = apply(None, id, 1, &booked(), t(7)).expect("fold");
+        let repeat = CitizenRequestEvent::NoShowRecorded { recorded_at: t(9) };
+        assert_eq!(
+            apply(Some(summary.clone()), id, 1, &repeat, t(9)),
+            Err(FoldError::OutOfOrder {
+                request_id: id,
+                version: 1,
+                sequence: 1
+            })
+        );
+        assert!(apply(Some(summary), id, 3, &repeat, t(9)).is_err());
+        assert_eq!(
+            apply(None, id, 1, &repeat, t(9)),
+            Err(FoldError::NotBookedYet(id))
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! Helpers for end-to-end tests over a real PostgreSQL: a fresh database per test, the api
+//! served in process on port 0 (`spawn_app`), or the `arreta` binary as a child process
+//! (`ServerProcess`) for crash tests.
+//!
+//! The PostgreSQL server comes from `ARRETA_TEST_POSTGRES` (default
+//! `postgres://postgres@127.0.0.1:5432`), which the test script starts when none answers.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use api::state::AppState;
+use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, TimeZone, Utc};
+use infrastructure::config::{OpeningHours, Settings};
+use infrastructure::projector::{self, ProjectorRunner};
+use infrastructure::{database, global_log};
+use projections::LogPosition;
+use serde_json::{Value, json};
+use sqlx::{Connection, PgConnection, PgPool};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+pub fn postgres_server() -> String {
+    std::env::var("ARRETA_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// A database of its own for one test, migrated.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+    pub pool: PgPool,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let name = format!("arreta_test_{}", Uuid::new_v4().simple());
+        let url = format!("{}/{name}", postgres_server());
+        let pool = database::connect(&url, 30, true)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL for tests at {}: {e}", postgres_server()));
+        database::migrate(&pool).await.expect("migrations apply");
+        Self { name, url, pool }
+    }
+
+    pub async fn conn(&self) -> PgConnection {
+        PgConnection::connect(&self.url).await.expect("connect")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .expect("count query")
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        self.count("SELECT count(*) FROM events").await
+    }
+
+    /// Waits until every projector's checkpoint has reached the readable head of the log.
+    pub async fn wait_for_projections(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut conn = self.pool.acquire().await.expect("connection");
+            let head = global_log::readable_head(&mut conn).await.expect("head");
+            let mut behind = false;
+            for p in projector::all() {
+                let at = projector::checkpoint(&mut conn, p.name())
+                    .await
+                    .expect("checkpoint");
+                behind |= head != LogPosition::START && at < head;
+            }
+            if !behind {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "projections did not catch up within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A calendar open around the clock every day, booking allowed up to a year ahead with no lead
+/// time: tests pick any aligned future slot.
+pub fn open_settings() -> Settings {
+    let mut settings = Settings::default();
+    let all_day = || vec!["00:00-24:00".to_string()];
+    settings.calendar.opening_hours = OpeningHours {
+        monday: all_day(),
+        tuesday: all_day(),
+        wednesday: all_day(),
+        thursday: all_day(),
+        friday: all_day(),
+        saturday: all_day(),
+        sunday: all_day(),
+    };
+    settings.calendar.holidays.clear();
+    settings.calendar.min_lead_minutes = 0;
+    settings.calendar.horizon_days = 3650;
+    settings.projections.poll_interval_ms = 50;
+    settings
+}
+
+/// The api served in process on an ephemeral port, with its projectors running.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub db: TestDb,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    stop: watch::Sender<bool>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(open_settings()).await
+}
+
+pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
+    let db = TestDb::new().await;
+    settings.database_url = db.url.clone();
+    let state = api::server::state(db.pool.clone(), settings.clone()).expect("state");
+    let (stop, stopped) = watch::channel(false);
+    ProjectorRunner {
+        pool: db.pool.clone(),
+        projectors: projector::all(),
+        batch: settings.projections.batch_size,
+        poll: Duration::from_millis(settings.projections.poll_interval_ms),
+    }
+    .spawn(stopped);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = api::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    TestApp {
+        address,
+        db,
+        state,
+        client: reqwest::Client::new(),
+        stop,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// Headers of a development caller (see `api::caller`).
+pub fn as_clerk(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    builder
+        .header("x-arreta-role", "clerk")
+        .header("x-arreta-staff", "clerk-01")
+}
+
+pub fn as_role(builder: reqwest::RequestBuilder, role: &str) -> reqwest::RequestBuilder {
+    builder
+        .header("x-arreta-role", role)
+        .header("x-arreta-staff", format!("{role}-01"))
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub async fn book(&self, body: &Value) -> reqwest::Response {
+        as_clerk(self.client.post(self.url("/v1/requests")))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get_case(&self, id: &str) -> reqwest::Response {
+        as_clerk(self.client.get(self.url(&format!("/v1/requests/{id}"))))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub fn calendar(&self) -> &domain::calendar::ServiceCalendar {
+        self.state.booking.calendar()
+    }
+}
+
+/// A valid booking body for a slot starting at `start`.
+pub fn booking_body(procedure: &str, start: DateTime<Utc>) -> Value {
+    json!({
+        "procedure": procedure,
+        "start": start.to_rfc3339(),
+        "channel": "phone_010",
+        "language": "eu",
+        "citizen": {
+            "name": "Miren Etxeberria Ruiz",
+            "national_id": "12345678Z",
+            "email": "miren@example.org",
+            "phone": "600123456"
+        }
+    })
+}
+
+/// Local 10:00 in Madrid, `days` days from today.
+pub fn local_ten(days: i64) -> DateTime<Utc> {
+    local_at(days, 10, 0)
+}
+
+pub fn local_at(days: i64, hour: u32, minute: u32) -> DateTime<Utc> {
+    let madrid = chrono_tz::Europe::Madrid;
+    let day: NaiveDate =
+        Utc::now().with_timezone(&madrid).date_naive() + ChronoDuration::days(days);
+    madrid
+        .from_local_datetime(&day.and_hms_opt(hour, minute, 0).expect("time"))
+        .single()
+        .expect("an unambiguous local time")
+        .with_timezone(&Utc)
+}
+
+/// The next day at least `after` days ahead that is a weekday and not a default holiday.
+pub fn next_working_day(after: i64) -> i64 {
+    let settings = Settings::default();
+    let calendar = settings.service_calendar().expect("calendar");
+    let today = Utc::now().with_timezone(&calendar.timezone).date_naive();
+    (after..after + 30)
+        .find(|d| {
+            !calendar
+                .windows(today + ChronoDuration::days(*d))
+                .is_empty()
+        })
+        .expect("a working day within a month")
+}
+
+/// The `arreta` binary built beside the test executables.
+pub fn arreta_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target directory");
+    let binary = dir.join("arreta");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first (cargo build -p api --bin arreta)",
+        binary.display()
+    );
+    binary
+}
+
+/// `arreta serve` as a child process, on a port of its own choosing.
+pub struct ServerProcess {
+    pub child: Child,
+    pub address: SocketAddr,
+}
+
+impl ServerProcess {
+    pub fn start(config_file: &std::path::Path, database_url: &str) -> Self {
+        let mut child = Command::new(arreta_binary())
+            .arg("serve")
+            .env("ARRETA_CONFIG", config_file)
+            .env("ARRETA_DATABASE_URL", database_url)
+            .env("ARRETA_LISTEN", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("arreta serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("arreta serve printed its address before exiting")
+                .expect("stdout line");
+            if let Some(url) = line.strip_prefix("arreta listening on http://") {
+                break url.trim().parse().expect("socket address");
+            }
+        };
+        Self { child, address }
+    }
+
+    /// SIGKILL: no shutdown, no flush, no goodbye.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes settings as a TOML configuration file for a child process.
+pub fn write_config(settings: &Settings) -> tempfile_path::TempFile {
+    let text = toml::to_string(settings).expect("settings serialise as TOML");
+    tempfile_path::TempFile::with_content("arreta-test", ".toml", &text)
+}
+
+pub mod tempfile_path {
+    //! A file in the temporary directory, removed when dropped.
+    use std::path::{Path, PathBuf};
+
+    pub struct TempFile(PathBuf);
+
+    impl TempFile {
+        pub fn with_content(prefix: &str, suffix: &str, content: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "{prefix}-{}{suffix}",
+                uuid::Uuid::new_v4().simple()
+            ));
+            std::fs::write(&path, content).expect("temporary file written");
+            Self(path)
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
