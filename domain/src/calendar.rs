@@ -93,7 +93,7 @@ impl ServiceCalendar {
         let granularity = u32::from(self.granularity_minutes.max(1));
         if local_start.second() != 0
             || local_start.nanosecond() != 0
-            || minute_of_day % granularity != 0
+            || !minute_of_day.is_multiple_of(granularity)
         {
             return Err(SlotError::NotAligned {
                 granularity_minutes: self.granularity_minutes,

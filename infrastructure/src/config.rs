@@ -422,6 +422,8 @@ impl Settings {
 }
 
 #[cfg(test)]
+// figment's `Jail` closures must return `figment::Error`, a large type we do not choose.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

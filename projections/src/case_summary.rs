@@ -55,14 +55,14 @@ pub fn apply(
     event: &CitizenRequestEvent,
     at: DateTime<Utc>,
 ) -> Result<CaseSummary, FoldError> {
-    if let Some(summary) = &current {
-        if sequence != summary.version + 1 {
-            return Err(FoldError::OutOfOrder {
-                request_id,
-                version: summary.version,
-                sequence,
-            });
-        }
+    if let Some(summary) = &current
+        && sequence != summary.version + 1
+    {
+        return Err(FoldError::OutOfOrder {
+            request_id,
+            version: summary.version,
+            sequence,
+        });
     }
     let mut summary = match (current, event) {
         (

@@ -238,20 +238,25 @@ pub fn next_working_day(after: i64) -> i64 {
         .expect("a working day within a month")
 }
 
-/// The `arreta` binary built beside the test executables.
+/// The `arreta` binary of the same build: beside this executable (a binary such as the
+/// benchmark) or one folder up (a test executable lives in `deps/`).
 pub fn arreta_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target directory");
-    let binary = dir.join("arreta");
-    assert!(
-        binary.exists(),
-        "{} is missing: build it first (cargo build -p api --bin arreta)",
-        binary.display()
-    );
-    binary
+    let exe = std::env::current_exe().expect("executable path");
+    let dir = exe.parent().expect("executable directory");
+    let candidates = [
+        dir.join("arreta"),
+        dir.parent().unwrap_or(dir).join("arreta"),
+    ];
+    candidates
+        .iter()
+        .find(|path| path.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "the arreta binary is missing beside {}: build it first (cargo build -p api --bin arreta)",
+                dir.display()
+            )
+        })
 }
 
 /// `arreta serve` as a child process, on a port of its own choosing.

@@ -31,10 +31,10 @@ impl Phone {
         if !valid {
             return Err(ValueError::Phone);
         }
-        if let Some(national) = digits.strip_prefix("34") {
-            if national.len() != 9 || !matches!(national.as_bytes().first(), Some(b'6'..=b'9')) {
-                return Err(ValueError::Phone);
-            }
+        if let Some(national) = digits.strip_prefix("34")
+            && (national.len() != 9 || !matches!(national.as_bytes().first(), Some(b'6'..=b'9')))
+        {
+            return Err(ValueError::Phone);
         }
         Ok(Self(international))
     }

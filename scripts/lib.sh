@@ -1,0 +1,89 @@
+# Shared set-up for the README's commands on Debian 12: install what is missing with apt-get,
+# check the Rust toolchain, and make sure a PostgreSQL answers on 127.0.0.1.
+# Sourced, not run.
+
+PG_HOST=127.0.0.1
+PG_PORT="${PGPORT:-5432}"
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# apt_install PACKAGE...: installs the packages that are not installed yet.
+apt_install() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "==> installing ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# require_rust: cargo 1.95 or newer, with rustfmt and clippy.
+require_rust() {
+    if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+        export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+    if ! command -v cargo >/dev/null 2>&1; then
+        echo "error: Rust 1.95 or newer is needed and cargo is not installed." >&2
+        echo "       Debian 12's own rustc is too old; install the toolchain with rustup, then run this again." >&2
+        exit 1
+    fi
+    local minor
+    minor=$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')
+    if [ "${minor:-0}" -lt 95 ]; then
+        if command -v rustup >/dev/null 2>&1; then
+            rustup toolchain install 1.95 --profile default
+            rustup default 1.95
+        else
+            echo "error: rustc $(rustc --version) is older than 1.95; update it with rustup." >&2
+            exit 1
+        fi
+    fi
+    if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+        command -v rustup >/dev/null 2>&1 && rustup component add rustfmt clippy
+    fi
+}
+
+pg_answers() {
+    pg_isready -h "$PG_HOST" -p "$PG_PORT" -q 2>/dev/null
+}
+
+# ensure_postgres: a PostgreSQL on 127.0.0.1:$PG_PORT that lets `postgres` in from loopback
+# without a password (a developer's or CI's machine only: never do this on a server).
+ensure_postgres() {
+    apt_install postgresql
+    if ! pg_answers; then
+        local cluster
+        cluster=$(pg_lsclusters --no-header 2>/dev/null | awk -v port="$PG_PORT" '$3 == port { print $1 " " $2; exit }')
+        if [ -z "$cluster" ]; then
+            local version
+            version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+            echo "==> creating PostgreSQL $version cluster 'main' on port $PG_PORT"
+            as_root pg_createcluster "$version" main --port "$PG_PORT"
+            cluster="$version main"
+        fi
+        echo "==> starting PostgreSQL cluster $cluster"
+        # shellcheck disable=SC2086
+        as_root pg_ctlcluster --skip-systemctl-redirect $cluster start || true
+        for _ in $(seq 1 30); do pg_answers && break; sleep 1; done
+        pg_answers || { echo "error: PostgreSQL did not start on $PG_HOST:$PG_PORT" >&2; exit 1; }
+    fi
+    if ! psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -w -Atc 'SELECT 1' postgres >/dev/null 2>&1; then
+        local hba
+        hba=$(as_root runuser -u postgres -- psql -p "$PG_PORT" -Atc 'SHOW hba_file')
+        echo "==> allowing passwordless loopback connections in $hba (development and tests only)"
+        as_root sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+        as_root runuser -u postgres -- psql -p "$PG_PORT" -Atc 'SELECT pg_reload_conf()' >/dev/null
+        psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -w -Atc 'SELECT 1' postgres >/dev/null
+    fi
+}
+
+# drop_stale_test_databases: tests make one database each; clear those of earlier runs.
+drop_stale_test_databases() {
+    psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -Atc \
+        "SELECT datname FROM pg_database WHERE datname LIKE 'arreta\_test\_%' OR datname LIKE 'arreta\_bench\_%'" postgres |
+        while read -r db; do dropdb -h "$PG_HOST" -p "$PG_PORT" -U postgres --if-exists "$db"; done
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh Debian 12 machine or a developer's: installs what is missing,
+# starts PostgreSQL where none answers, then checks formatting, lints and runs the whole suite
+# against the real services.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+apt_install build-essential pkg-config ca-certificates
+require_rust
+ensure_postgres
+drop_stale_test_databases
+export ARRETA_TEST_POSTGRES="postgres://postgres@$PG_HOST:$PG_PORT"
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> openapi/openapi.json is current"
+cargo run --quiet --locked -p openapi -- --check
+echo "==> cargo build (the arreta binary the crash tests start)"
+cargo build --workspace --bins --locked
+echo "==> cargo test"
+cargo test --workspace --locked
