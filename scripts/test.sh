@@ -23,3 +23,5 @@ echo "==> cargo build (the arreta binary the crash tests start)"
 cargo build --workspace --bins --locked
 echo "==> cargo test"
 cargo test --workspace --locked
+echo "==> schemathesis against the running server"
+bash scripts/fuzz-api.sh

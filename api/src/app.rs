@@ -1,3 +1,4 @@
+use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -10,6 +11,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{agenda, availability, health, history, procedures, requests};
@@ -20,16 +22,45 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let body_limit = state.settings.body_limit_bytes;
     let timeout = Duration::from_secs(state.settings.request_timeout_seconds);
+    let idempotent = || middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
+    // Bodies are small JSON documents: each route accepts what its largest valid body needs.
+    let limit = |bytes: usize| DefaultBodyLimit::max(bytes.min(body_limit));
     Router::new()
         .route("/v1/procedures", get(procedures::list))
         .route("/v1/availability", get(availability::offered))
-        .route("/v1/requests", post(requests::book))
+        .route(
+            "/v1/requests",
+            post(requests::book)
+                .layer::<_, Infallible>(idempotent())
+                .layer(limit(16 * 1024)),
+        )
         .route("/v1/requests/{id}", get(requests::get))
-        .route("/v1/requests/{id}/reschedule", post(requests::reschedule))
-        .route("/v1/requests/{id}/cancel", post(requests::cancel))
-        .route("/v1/requests/{id}/no-show", post(requests::no_show))
-        .route("/v1/requests/{id}/close", post(requests::close))
-        .route("/v1/requests/{id}/clerk", post(requests::assign_clerk))
+        .route(
+            "/v1/requests/{id}/reschedule",
+            post(requests::reschedule).layer(limit(1024)),
+        )
+        .route(
+            "/v1/requests/{id}/cancel",
+            post(requests::cancel).layer(limit(4 * 1024)),
+        )
+        .route(
+            "/v1/requests/{id}/no-show",
+            post(requests::no_show).layer(limit(1024)),
+        )
+        .route(
+            "/v1/requests/{id}/close",
+            post(requests::close).layer(limit(32 * 1024)),
+        )
+        .route(
+            "/v1/requests/{id}/clerk",
+            post(requests::assign_clerk).layer(limit(1024)),
+        )
+        .route(
+            "/v1/requests/{id}/links",
+            post(requests::issue_link)
+                .layer::<_, Infallible>(idempotent())
+                .layer(limit(1024)),
+        )
         .route("/v1/requests/{id}/history", get(history::history))
         .route("/v1/agenda", get(agenda::day))
         .route("/health/live", get(health::live))

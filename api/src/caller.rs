@@ -1,31 +1,41 @@
-//! Who is calling. Every route takes its caller from this one extractor, so the security work
-//! (verified JWTs for staff, capability links for citizens) changes this file, not the handlers.
+//! Who is calling, and what they may do. Every route takes its caller from the extractors here.
 //!
-//! Until then, in the local profile only, the caller's role and staff id are read from the
-//! `X-Arreta-Role` and `X-Arreta-Staff` headers, unverified; without them the caller is an
-//! anonymous citizen. The production profile refuses to start with this (see `main.rs`).
+//! Staff carry a bearer JWT from the council's identity provider; citizens are anonymous or carry
+//! a capability link (a bearer token Arreta issued for one request and one purpose). Anonymous
+//! callers and link holders are rate limited by client address.
 
 use std::marker::PhantomData;
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
+use domain::capability::{Purpose, check_link};
 use domain::metadata::{EventMetadata, Role};
+use infrastructure::read_models;
+use infrastructure::tokens::{CapabilityClaims, Credential};
 use uuid::Uuid;
 
 use crate::problem::ApiError;
+use crate::rate_limit::LimitClass;
+use crate::state::AppState;
 
-pub const ROLE_HEADER: &str = "x-arreta-role";
-pub const STAFF_HEADER: &str = "x-arreta-staff";
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
+/// Who presented what.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Principal {
+    Anonymous,
+    Staff { id: String, roles: Vec<Role> },
+    Citizen(CapabilityClaims),
+}
 
 #[derive(Debug, Clone)]
 pub struct Caller {
+    pub principal: Principal,
+    /// The role the caller acts in on this route (set when authorised).
     pub role: Role,
-    /// `staff:<id>` for staff, `citizen` for a citizen.
-    pub actor: String,
     pub request_id: Option<String>,
     pub correlation_id: Uuid,
     pub client_address: Option<String>,
@@ -33,21 +43,30 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// Refuses callers whose role is not among `roles`: 401 for an anonymous citizen (they may
-    /// yet identify), 403 for everyone else.
-    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else if self.role == Role::Citizen {
-            Err(ApiError::Unauthenticated)
-        } else {
-            Err(ApiError::Forbidden)
+    /// `staff:<id>`, `citizen:<request>` for a link holder, `citizen` when anonymous.
+    pub fn actor(&self) -> String {
+        match &self.principal {
+            Principal::Anonymous => "citizen".into(),
+            Principal::Staff { id, .. } => format!("staff:{id}"),
+            Principal::Citizen(link) => format!("citizen:{}", link.sub),
+        }
+    }
+
+    /// A key that scopes what this caller does (idempotency keys).
+    pub fn scope(&self) -> String {
+        match &self.principal {
+            Principal::Anonymous => format!(
+                "anonymous:{}",
+                self.client_address.as_deref().unwrap_or("unknown")
+            ),
+            Principal::Staff { id, .. } => format!("staff:{id}"),
+            Principal::Citizen(link) => format!("link:{}", link.jti),
         }
     }
 
     pub fn metadata(&self, occurred_at: DateTime<Utc>) -> EventMetadata {
         EventMetadata {
-            actor: self.actor.clone(),
+            actor: self.actor(),
             role: self.role,
             correlation_id: self.correlation_id,
             causation_id: None,
@@ -57,102 +76,212 @@ impl Caller {
             user_agent: self.user_agent.clone(),
         }
     }
+
+    /// The first of `allowed` this caller holds, if any.
+    fn staff_role(&self, allowed: &[Role]) -> Option<Role> {
+        match &self.principal {
+            Principal::Staff { roles, .. } => allowed.iter().copied().find(|r| roles.contains(r)),
+            _ => None,
+        }
+    }
+
+    /// Refuses callers without one of `allowed`: 401 for an anonymous caller (they may yet
+    /// authenticate), 403 for everyone else. Anonymous callers and link holders count as
+    /// `Role::Citizen`.
+    fn authorise(&mut self, allowed: &[Role]) -> Result<(), ApiError> {
+        if let Some(role) = self.staff_role(allowed) {
+            self.role = role;
+            return Ok(());
+        }
+        let citizen = matches!(self.principal, Principal::Anonymous | Principal::Citizen(_));
+        if citizen && allowed.contains(&Role::Citizen) {
+            self.role = Role::Citizen;
+            return Ok(());
+        }
+        match self.principal {
+            Principal::Anonymous => Err(ApiError::Unauthenticated),
+            _ => Err(ApiError::Forbidden),
+        }
+    }
 }
 
-fn header(headers: &HeaderMap, name: &str, max: usize) -> Option<String> {
+fn header_text(headers: &HeaderMap, name: impl header::AsHeaderName, max: usize) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(max).collect())
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let headers = &parts.headers;
-        let role = match header(headers, ROLE_HEADER, 32) {
-            None => Role::Citizen,
-            Some(text) => match Role::parse(text.trim()) {
-                Some(Role::System) | None => return Err(ApiError::Unauthenticated),
-                Some(role) => role,
-            },
+        let principal = match headers.get(header::AUTHORIZATION) {
+            None => Principal::Anonymous,
+            Some(value) => {
+                let text = value.to_str().map_err(|_| ApiError::InvalidToken)?;
+                let (scheme, token) = text.split_once(' ').ok_or(ApiError::InvalidToken)?;
+                if !scheme.eq_ignore_ascii_case("bearer") {
+                    return Err(ApiError::InvalidToken);
+                }
+                match state.authenticator.verify(token.trim()) {
+                    Ok(Credential::Staff(identity)) => Principal::Staff {
+                        id: identity.subject,
+                        roles: identity.roles,
+                    },
+                    Ok(Credential::Link(claims)) => Principal::Citizen(claims),
+                    Err(error) => {
+                        tracing::info!(%error, "bearer token refused");
+                        return Err(ApiError::InvalidToken);
+                    }
+                }
+            }
         };
-        let actor = if role == Role::Citizen {
-            "citizen".to_string()
-        } else {
-            let staff = header(headers, STAFF_HEADER, 64)
-                .filter(|id| !id.trim().is_empty() && id.chars().all(|c| c.is_ascii_graphic()))
-                .ok_or(ApiError::Unauthenticated)?;
-            format!("staff:{staff}")
+        let client_address = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        let class = match principal {
+            Principal::Anonymous => Some(LimitClass::Public),
+            Principal::Citizen(_) => Some(LimitClass::Citizen),
+            Principal::Staff { .. } => None,
         };
-        let correlation_id = header(headers, CORRELATION_HEADER, 64)
-            .and_then(|v| Uuid::parse_str(&v).ok())
-            .unwrap_or_else(Uuid::now_v7);
-        Ok(Self {
-            role,
-            actor,
-            request_id: header(headers, "x-request-id", 64),
-            correlation_id,
-            client_address: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string()),
-            user_agent: header(headers, "user-agent", 256),
-        })
+        if let (Some(class), Some(address)) = (class, client_address.as_deref()) {
+            state.rate_limiter.check(class, address)?;
+        }
+        let caller = Self {
+            principal,
+            role: Role::Citizen,
+            request_id: header_text(headers, "x-request-id", 64),
+            correlation_id: header_text(headers, CORRELATION_HEADER, 64)
+                .and_then(|v| Uuid::parse_str(&v).ok())
+                .unwrap_or_else(Uuid::now_v7),
+            client_address,
+            user_agent: header_text(headers, header::USER_AGENT, 256),
+        };
+        // Extracted once per request, whichever extractor asks first.
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
     }
 }
 
-/// A set of roles allowed on a route.
+/// A set of roles allowed on a route. `Role::Citizen` admits anonymous callers and link holders.
 pub trait Roles: Send + Sync {
     const ALLOWED: &'static [Role];
 }
 
-/// Everyone, including anonymous citizens: the catalogue, availability, health.
-pub struct Anyone;
-/// Who may book: citizens on the web, clerks and supervisors for the 010 line and the counter.
-pub struct Bookers;
-/// The council's front office.
-pub struct Staff;
-/// Who may read a case.
-pub struct CaseReaders;
-/// Who may replay a case's history.
-pub struct Auditors;
+/// The purposes of capability links a case route accepts.
+pub trait Purposes: Send + Sync {
+    const ACCEPTED: &'static [Purpose];
+}
 
-impl Roles for Anyone {
-    const ALLOWED: &'static [Role] = &[
-        Role::Citizen,
-        Role::Clerk,
-        Role::Supervisor,
-        Role::Auditor,
-        Role::Reporting,
-        Role::MunicipalSync,
-        Role::Recorder,
-    ];
+macro_rules! roles {
+    ($(#[$doc:meta] $name:ident => [$($role:ident),*];)*) => {$(
+        #[$doc]
+        pub struct $name;
+        impl Roles for $name {
+            const ALLOWED: &'static [Role] = &[$(Role::$role),*];
+        }
+    )*};
 }
-impl Roles for Bookers {
-    const ALLOWED: &'static [Role] = &[Role::Citizen, Role::Clerk, Role::Supervisor];
+
+roles! {
+    /// Everyone, anonymous included: the catalogue, availability, health.
+    Anyone => [Citizen, Clerk, Supervisor, Auditor, Reporting, MunicipalSync, Recorder];
+    /// Who may book: citizens on the web, clerks and supervisors for the 010 line and the counter.
+    Bookers => [Citizen, Clerk, Supervisor];
+    /// The council's front office.
+    Staff => [Clerk, Supervisor];
+    /// Staff who may read a case.
+    CaseReaders => [Clerk, Supervisor, Auditor];
+    /// Who may replay a case's history.
+    Auditors => [Auditor, Supervisor];
 }
-impl Roles for Staff {
-    const ALLOWED: &'static [Role] = &[Role::Clerk, Role::Supervisor];
+
+/// Link purposes.
+pub struct NoLinks;
+pub struct AnyLink;
+pub struct ManageLink;
+
+impl Purposes for NoLinks {
+    const ACCEPTED: &'static [Purpose] = &[];
 }
-impl Roles for CaseReaders {
-    const ALLOWED: &'static [Role] = &[Role::Clerk, Role::Supervisor, Role::Auditor];
+impl Purposes for AnyLink {
+    const ACCEPTED: &'static [Purpose] = &Purpose::ALL;
 }
-impl Roles for Auditors {
-    const ALLOWED: &'static [Role] = &[Role::Auditor, Role::Supervisor];
+impl Purposes for ManageLink {
+    const ACCEPTED: &'static [Purpose] = &[Purpose::Manage];
 }
 
 /// A caller whose role is among `R`. As an extractor it runs before the body is read, so a
 /// caller without the right gets 401/403 and learns nothing about the body's validity.
 pub struct Authorized<R: Roles>(pub Caller, pub PhantomData<R>);
 
-impl<S: Send + Sync, R: Roles> FromRequestParts<S> for Authorized<R> {
+impl<R: Roles> FromRequestParts<AppState> for Authorized<R> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require(R::ALLOWED)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let mut caller = Caller::from_request_parts(parts, state).await?;
+        caller.authorise(R::ALLOWED)?;
         Ok(Self(caller, PhantomData))
+    }
+}
+
+/// A caller allowed on one case (`{id}` in the path): staff in `R`, or a citizen holding a live
+/// link for this very case with one of the purposes `P`.
+pub struct CaseCaller<R: Roles, P: Purposes> {
+    pub caller: Caller,
+    pub request_id: Uuid,
+    _marker: PhantomData<(R, P)>,
+}
+
+impl<R: Roles, P: Purposes> FromRequestParts<AppState> for CaseCaller<R, P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let mut caller = Caller::from_request_parts(parts, state).await?;
+        let crate::extract::RequestId(request_id) =
+            crate::extract::RequestId::from_request_parts(parts, state).await?;
+        match &caller.principal {
+            Principal::Staff { .. } => caller.authorise(R::ALLOWED)?,
+            Principal::Anonymous => return Err(ApiError::Unauthenticated),
+            Principal::Citizen(link) => {
+                if link.sub != request_id || !P::ACCEPTED.contains(&link.purpose) {
+                    return Err(ApiError::Forbidden);
+                }
+                // The event store, not a read model that may lag a close or a cancel, decides
+                // whether the link still works.
+                let mut conn = state.pool.acquire().await?;
+                let current = read_models::case_summary_from_events(&mut conn, request_id)
+                    .await?
+                    .ok_or(ApiError::NotFound)?;
+                check_link(
+                    link.purpose,
+                    link.slot_start(),
+                    current.status,
+                    current.slot_start,
+                )
+                .map_err(ApiError::LinkVoid)?;
+                caller.role = Role::Citizen;
+            }
+        }
+        Ok(Self {
+            caller,
+            request_id,
+            _marker: PhantomData,
+        })
     }
 }

@@ -154,6 +154,29 @@ mod mime_guess_free {
     }
 }
 
+/// `If-Match` on a case command: `"N"` (the ETag of version N) makes the command conditional on
+/// the case still being at version N; absent or `*`, it is not. Anything else is 400.
+pub struct IfMatch(pub Option<usize>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(Self(None));
+        };
+        let text = value.to_str().map_err(|_| ApiError::InvalidIfMatch)?.trim();
+        if text == "*" {
+            return Ok(Self(None));
+        }
+        text.strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .and_then(|n| n.parse::<usize>().ok())
+            .map(|n| Self(Some(n)))
+            .ok_or(ApiError::InvalidIfMatch)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

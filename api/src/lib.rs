@@ -3,9 +3,12 @@
 pub mod app;
 pub mod caller;
 pub mod extract;
+pub mod idempotency;
 pub mod messages;
 pub mod openapi;
+pub mod pagination;
 pub mod problem;
+pub mod rate_limit;
 pub mod routes;
 pub mod server;
 pub mod state;

@@ -4,8 +4,10 @@ use std::process::ExitCode;
 
 use api::server;
 use clap::{Parser, Subcommand};
-use infrastructure::config::{LogFormat, Settings};
+use domain::metadata::Role;
+use infrastructure::config::{LogFormat, Profile, Settings};
 use infrastructure::projector;
+use infrastructure::tokens::DevelopmentKeys;
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +26,18 @@ enum Command {
     Serve,
     /// Create the database when allowed and apply migrations, then exit.
     Migrate,
+    /// Mint a development staff token (local profile only), signed with the development key.
+    Token {
+        /// clerk, supervisor, auditor, reporting, municipal-sync or recorder.
+        #[arg(long)]
+        role: String,
+        /// The staff member's id.
+        #[arg(long)]
+        sub: String,
+        /// Lifetime in minutes.
+        #[arg(long, default_value_t = 480)]
+        minutes: i64,
+    },
     /// Read models.
     Projections {
         #[command(subcommand)]
@@ -64,7 +78,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(settings.log_format);
+    init_logging(settings.log_format());
     let result = match cli.command {
         Command::Serve => server::serve(settings).await.map_err(|e| e.to_string()),
         Command::Migrate => server::connect(&settings)
@@ -72,6 +86,7 @@ async fn main() -> ExitCode {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Command::Projections { command } => projections(settings, command).await,
+        Command::Token { role, sub, minutes } => token(&settings, &role, &sub, minutes),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,6 +95,37 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn token(settings: &Settings, role: &str, sub: &str, minutes: i64) -> Result<(), String> {
+    if settings.profile == Profile::Production {
+        return Err(
+            "the production profile has no development key: tokens come from the identity provider"
+                .into(),
+        );
+    }
+    let role = match Role::parse(role) {
+        Some(Role::Citizen | Role::System) | None => {
+            return Err(format!(
+                "unknown staff role {role:?}: clerk, supervisor, auditor, reporting, municipal-sync or recorder"
+            ));
+        }
+        Some(role) => role,
+    };
+    let keys =
+        DevelopmentKeys::load_or_create(&settings.auth.data_dir).map_err(|e| e.to_string())?;
+    let auth = &settings.auth;
+    println!(
+        "{}",
+        keys.mint(
+            sub,
+            &[role],
+            &auth.issuer,
+            &auth.audience,
+            chrono::Duration::minutes(minutes)
+        )
+    );
+    Ok(())
 }
 
 async fn projections(settings: Settings, command: ProjectionsCommand) -> Result<(), String> {

@@ -4,6 +4,7 @@
 use axum::http::StatusCode;
 use domain::agenda::AgendaError;
 use domain::calendar::SlotError;
+use domain::capability::LinkError;
 use domain::citizen_request::CitizenRequestError;
 use domain::values::{Language, ValueError};
 use infrastructure::booking::BookingError;
@@ -44,6 +45,8 @@ pub enum FieldIssue {
     Uuid,
     OneOf(&'static [&'static str]),
     DateRange { max_days: u32 },
+    Limit { max: u32 },
+    Cursor,
     Value(ValueError),
     Request(CitizenRequestError),
 }
@@ -98,6 +101,14 @@ fn issue_text(issue: &FieldIssue) -> Text {
             format!(
                 "El intervalo no puede superar {max_days} días y 'to' no puede ser anterior a 'from'."
             ),
+        ),
+        FieldIssue::Limit { max } => Text::new(
+            format!("1 eta {max} arteko zenbaki bat izan behar du."),
+            format!("Debe ser un número entre 1 y {max}."),
+        ),
+        FieldIssue::Cursor => Text::new(
+            "Kurtsore ezezaguna: erabili aurreko orriaren next_cursor.",
+            "Cursor desconocido: use el next_cursor de la página anterior.",
         ),
         FieldIssue::Value(error) => value_text(error),
         FieldIssue::Request(error) => request_problem(error).detail,
@@ -224,6 +235,82 @@ pub fn describe(error: &ApiError) -> Problem {
                 "Su rol no permite esta operación.",
             ),
         ),
+        ApiError::InvalidToken => problem(
+            S::UNAUTHORIZED,
+            "invalid-token",
+            Text::new("Kredentzial baliogabea", "Credencial no válida"),
+            Text::new(
+                "Tokena ez da baliozkoa, iraungita dago edo ez da guretzat. Identifikatu berriro.",
+                "El token no es válido, ha caducado o no es para este servicio. Vuelva a identificarse.",
+            ),
+        ),
+        ApiError::LinkVoid(error) => problem(
+            S::UNAUTHORIZED,
+            "link-void",
+            Text::new("Estekak ez du balio", "El enlace ya no es válido"),
+            match error {
+                LinkError::CaseClosed => Text::new(
+                    "Espedientea itxita dago; esteka honek ez du gehiago balio.",
+                    "El expediente está cerrado; este enlace ya no sirve.",
+                ),
+                LinkError::Cancelled => Text::new(
+                    "Hitzordua bertan behera utzi zen; esteka honek ez du gehiago balio.",
+                    "La cita fue anulada; este enlace ya no sirve.",
+                ),
+                LinkError::Rescheduled => Text::new(
+                    "Hitzorduaren ordua aldatu da; erabili ordu berriarekin bidalitako esteka.",
+                    "La cita cambió de hora; use el enlace enviado con la nueva hora.",
+                ),
+            },
+        ),
+        ApiError::TooManyRequests { retry_after } => problem(
+            S::TOO_MANY_REQUESTS,
+            "too-many-requests",
+            Text::new("Eskaera gehiegi", "Demasiadas peticiones"),
+            Text::new(
+                format!("Itxaron {retry_after} segundo berriro saiatu aurretik."),
+                format!("Espere {retry_after} segundos antes de volver a intentarlo."),
+            ),
+        ),
+        ApiError::InvalidIfMatch => problem(
+            S::BAD_REQUEST,
+            "invalid-if-match",
+            Text::new("If-Match baliogabea", "If-Match no válido"),
+            Text::new(
+                "If-Match goiburuak espedientearen ETag bat izan behar du, adib. \"3\".",
+                "La cabecera If-Match debe ser un ETag del expediente, p. ej. \"3\".",
+            ),
+        ),
+        ApiError::InvalidIdempotencyKey => problem(
+            S::BAD_REQUEST,
+            "invalid-idempotency-key",
+            Text::new("Idempotency-Key baliogabea", "Idempotency-Key no válida"),
+            Text::new(
+                "Idempotency-Key goiburuak 1 eta 255 karaktere ASCII inprimagarri artean ditu.",
+                "La cabecera Idempotency-Key tiene de 1 a 255 caracteres ASCII imprimibles.",
+            ),
+        ),
+        ApiError::IdempotencyKeyReused => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            Text::new(
+                "Idempotency-Key berrerabilia",
+                "Idempotency-Key reutilizada",
+            ),
+            Text::new(
+                "Gako hau beste eskaera batekin erabili zen dagoeneko. Erabili gako berri bat eskaera berri bakoitzeko.",
+                "Esta clave ya se usó con otra petición. Use una clave nueva para cada petición nueva.",
+            ),
+        ),
+        ApiError::IdempotencyInProgress => problem(
+            S::CONFLICT,
+            "idempotency-in-progress",
+            Text::new("Eskaera martxan", "Petición en curso"),
+            Text::new(
+                "Gako bereko eskaera bat prozesatzen ari da oraindik. Saiatu berriro une batean.",
+                "Una petición con la misma clave aún se está procesando. Inténtelo de nuevo en un momento.",
+            ),
+        ),
         ApiError::Booking(error) => booking_problem(error),
         ApiError::Unavailable(_) => unavailable(),
         ApiError::Internal(_) => for_status(S::INTERNAL_SERVER_ERROR),
@@ -257,6 +344,19 @@ fn booking_problem(error: &BookingError) -> Problem {
         BookingError::Agenda(error) => agenda_problem(error),
         BookingError::Request(error) => request_problem(error),
         BookingError::NotFound(_) => for_status(S::NOT_FOUND),
+        BookingError::VersionMismatch { expected, current } => problem(
+            S::PRECONDITION_FAILED,
+            "version-mismatch",
+            Text::new("Bertsioa ez dator bat", "La versión no coincide"),
+            Text::new(
+                format!(
+                    "Espedientea {current}. bertsioan dago, ez {expected}.ean; ez da ezer gorde. Irakurri berriro eta errepikatu."
+                ),
+                format!(
+                    "El expediente está en la versión {current}, no en la {expected}; no se ha guardado nada. Vuelva a leerlo y repita."
+                ),
+            ),
+        ),
         BookingError::Conflict => problem(
             S::CONFLICT,
             "concurrent-modification",

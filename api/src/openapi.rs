@@ -7,6 +7,8 @@ use crate::routes::{agenda, availability, health, history, procedures, requests,
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&BearerAuth),
+    security(("bearer" = []), ()),
     info(
         title = "Arreta",
         description = "Citizen service by video call for a city council: booking, cases and their history. \
@@ -23,6 +25,7 @@ use crate::routes::{agenda, availability, health, history, procedures, requests,
         requests::no_show,
         requests::close,
         requests::assign_clerk,
+        requests::issue_link,
         history::history,
         agenda::day,
         health::live,
@@ -39,6 +42,29 @@ use crate::routes::{agenda, availability, health, history, procedures, requests,
     )
 )]
 pub struct ApiDoc;
+
+/// Staff send the identity provider's JWT, citizens their capability link's token, both as
+/// `Authorization: Bearer`; public routes also work without.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "Staff: the identity provider's JWT. Citizens: a capability link's token.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The document as committed in `openapi/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {

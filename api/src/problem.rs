@@ -79,6 +79,20 @@ pub enum ApiError {
     NotFound,
     #[error("authentication required")]
     Unauthenticated,
+    #[error("invalid bearer token")]
+    InvalidToken,
+    #[error("the link no longer works: {0}")]
+    LinkVoid(domain::capability::LinkError),
+    #[error("too many requests; retry after {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
+    #[error("If-Match is not a version ETag")]
+    InvalidIfMatch,
+    #[error("Idempotency-Key must be 1 to 255 printable ASCII characters")]
+    InvalidIdempotencyKey,
+    #[error("the Idempotency-Key was used with another request")]
+    IdempotencyKeyReused,
+    #[error("a request with this Idempotency-Key is still in progress")]
+    IdempotencyInProgress,
     #[error("forbidden")]
     Forbidden,
     #[error(transparent)]
@@ -108,6 +122,32 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = problem.status.into_response();
+        let headers = response.headers_mut();
+        match &self {
+            Self::TooManyRequests { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            Self::Unauthenticated | Self::InvalidToken | Self::LinkVoid(_) => {
+                let challenge = if matches!(self, Self::Unauthenticated) {
+                    "Bearer"
+                } else {
+                    "Bearer error=\"invalid_token\""
+                };
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
+            }
+            Self::Booking(infrastructure::booking::BookingError::VersionMismatch {
+                current,
+                ..
+            }) => {
+                if let Ok(etag) = HeaderValue::from_str(&format!("\"{current}\"")) {
+                    headers.insert(header::ETAG, etag);
+                }
+            }
+            _ => {}
+        }
         response.extensions_mut().insert(problem);
         response
     }

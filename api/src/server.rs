@@ -11,10 +11,12 @@ use infrastructure::config::{Profile, Settings};
 use infrastructure::database;
 use infrastructure::projector::{self, ProjectorRunner};
 use infrastructure::reconciler::Reconciler;
+use infrastructure::tokens::Authenticator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::rate_limit::RateLimiter;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -25,11 +27,8 @@ pub enum StartError {
     Database(#[from] database::DatabaseError),
     #[error("cannot listen on {0}: {1}")]
     Listen(String, std::io::Error),
-    #[error(
-        "the production profile needs verified JWT authentication, which this build does not have yet; \
-             it refuses to trust callers' headers"
-    )]
-    UnverifiedCallers,
+    #[error(transparent)]
+    Auth(#[from] infrastructure::tokens::AuthSetupError),
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
@@ -54,21 +53,28 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
         catalogue,
         Arc::new(SystemClock),
     ));
+    let authenticator = Arc::new(Authenticator::from_settings(&settings)?);
+    let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limits));
     Ok(AppState {
         pool,
         booking,
         settings: Arc::new(settings),
+        authenticator,
+        rate_limiter,
     })
 }
 
 /// Runs until SIGINT or SIGTERM, then stops taking requests, finishes those in flight, and stops
 /// the projectors between batches (a batch is one transaction: it either lands or is redone).
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
-    if settings.profile == Profile::Production {
-        return Err(StartError::UnverifiedCallers);
-    }
     let pool = connect(&settings).await?;
     let state = state(pool.clone(), settings.clone())?;
+    if settings.profile == Profile::Local {
+        tracing::warn!(
+            data_dir = %settings.auth.data_dir.display(),
+            "local profile: staff tokens signed with the development key are trusted (mint one with `arreta token`)"
+        );
+    }
     let (stop, stopped) = watch::channel(false);
     let projectors = ProjectorRunner {
         pool: pool.clone(),
@@ -83,7 +89,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         grace: Duration::from_secs(settings.reconciler.grace_seconds),
         interval: Duration::from_secs(settings.reconciler.interval_seconds),
     }
-    .spawn(stopped);
+    .spawn(stopped.clone());
+    let housekeeping = spawn_housekeeping(pool.clone(), settings.idempotency_hours, stopped);
     let listener = TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| StartError::Listen(settings.listen.clone(), e))?;
@@ -98,9 +105,30 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .with_graceful_shutdown(shutdown_signal())
         .await;
     let _ = stop.send(true);
-    let _ = tokio::join!(projectors, reconciler);
+    let _ = tokio::join!(projectors, reconciler, housekeeping);
     pool.close().await;
     served.map_err(StartError::Serve)
+}
+
+/// Forgets idempotency keys past their retention, hourly.
+fn spawn_housekeeping(
+    pool: PgPool,
+    hours: u32,
+    mut stopped: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match infrastructure::idempotency::purge(&pool, hours).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
+                Err(error) => tracing::warn!(%error, "idempotency housekeeping failed"),
+            }
+            tokio::select! {
+                _ = stopped.changed() => return,
+                _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            }
+        }
+    })
 }
 
 async fn shutdown_signal() {

@@ -2,7 +2,10 @@ use std::sync::Arc;
 
 use infrastructure::booking::BookingService;
 use infrastructure::config::Settings;
+use infrastructure::tokens::Authenticator;
 use sqlx::PgPool;
+
+use crate::rate_limit::RateLimiter;
 
 /// What every handler may use.
 #[derive(Clone)]
@@ -10,4 +13,6 @@ pub struct AppState {
     pub pool: PgPool,
     pub booking: Arc<BookingService>,
     pub settings: Arc<Settings>,
+    pub authenticator: Arc<Authenticator>,
+    pub rate_limiter: Arc<RateLimiter>,
 }

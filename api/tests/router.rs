@@ -3,17 +3,37 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use domain::metadata::Role;
 use http_body_util::BodyExt;
 use infrastructure::config::Settings;
+use infrastructure::tokens::DevelopmentKeys;
 use serde_json::Value;
 use tower::ServiceExt;
+
+fn settings() -> Settings {
+    let mut settings = Settings::default();
+    settings.auth.data_dir = std::env::temp_dir().join("arreta-router-test-keys");
+    settings
+}
 
 fn app() -> axum::Router {
     // A pool that never connects: these requests must not need the database.
     let pool = sqlx::postgres::PgPoolOptions::new()
         .connect_lazy("postgres://nobody@127.0.0.1:1/none")
         .expect("lazy pool");
-    api::app(api::server::state(pool, Settings::default()).expect("state"))
+    api::app(api::server::state(pool, settings()).expect("state"))
+}
+
+fn token(role: Role) -> String {
+    let settings = settings();
+    let keys = DevelopmentKeys::load_or_create(&settings.auth.data_dir).expect("keys");
+    keys.mint(
+        "someone-1",
+        &[role],
+        &settings.auth.issuer,
+        &settings.auth.audience,
+        chrono::Duration::minutes(5),
+    )
 }
 
 async fn send(request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
@@ -76,24 +96,41 @@ async fn staff_routes_refuse_anonymous_and_unauthorised_callers_before_reading_t
     assert_eq!(body["type"], "urn:arreta:problem:unauthenticated");
 
     let auditor = Request::post("/v1/requests/0190c2a4-7d5e-7000-8000-000000000000/close")
-        .header("x-arreta-role", "auditor")
-        .header("x-arreta-staff", "aud-1")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", token(Role::Auditor)),
+        )
         .body(Body::empty())
         .expect("request");
     let (status, _, _) = problem(auditor).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let staff_without_id = Request::get("/v1/agenda?date=2026-12-01")
-        .header("x-arreta-role", "clerk")
+    let mut forged = token(Role::Clerk);
+    forged.pop();
+    forged.push('A');
+    let tampered = Request::get("/v1/agenda?date=2026-12-01")
+        .header(header::AUTHORIZATION, format!("Bearer {forged}"))
         .body(Body::empty())
         .expect("request");
-    let (status, _, _) = problem(staff_without_id).await;
+    let (status, body, headers) = problem(tampered).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["type"], "urn:arreta:problem:invalid-token");
+    assert_eq!(
+        headers[header::WWW_AUTHENTICATE],
+        "Bearer error=\"invalid_token\""
+    );
+
+    let basic = Request::get("/v1/agenda?date=2026-12-01")
+        .header(header::AUTHORIZATION, "Basic YWxhZGRpbjpvcGVuc2VzYW1l")
+        .body(Body::empty())
+        .expect("request");
+    let (status, _, _) = problem(basic).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_413_before_parsing() {
-    let huge = vec![b' '; Settings::default().body_limit_bytes + 1];
+    let huge = vec![b' '; 16 * 1024 + 1];
     let request = Request::post("/v1/requests")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(huge))

@@ -5,6 +5,7 @@
 
 pub mod agenda;
 pub mod calendar;
+pub mod capability;
 pub mod citizen_request;
 pub mod metadata;
 pub mod procedure;

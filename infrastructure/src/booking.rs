@@ -37,6 +37,8 @@ pub enum BookingError {
     Request(CitizenRequestError),
     #[error("there is no request {0}")]
     NotFound(Uuid),
+    #[error("the request is at version {current}, not {expected}")]
+    VersionMismatch { expected: usize, current: usize },
     #[error("the request kept changing under concurrent writers; nothing was written")]
     Conflict,
     #[error("event store unavailable: {0}")]
@@ -46,6 +48,9 @@ pub enum BookingError {
 impl From<CommandError<AgendaError>> for BookingError {
     fn from(error: CommandError<AgendaError>) -> Self {
         match error {
+            CommandError::VersionMismatch { expected, current } => {
+                Self::VersionMismatch { expected, current }
+            }
             CommandError::Rejected(e) => Self::Agenda(e),
             CommandError::Conflict => Self::Conflict,
             CommandError::Store(e) => Self::Store(e),
@@ -56,6 +61,9 @@ impl From<CommandError<AgendaError>> for BookingError {
 impl From<CommandError<CitizenRequestError>> for BookingError {
     fn from(error: CommandError<CitizenRequestError>) -> Self {
         match error {
+            CommandError::VersionMismatch { expected, current } => {
+                Self::VersionMismatch { expected, current }
+            }
             CommandError::Rejected(e) => Self::Request(e),
             CommandError::Conflict => Self::Conflict,
             CommandError::Store(e) => Self::Store(e),
@@ -243,9 +251,10 @@ impl BookingService {
         request_id: Uuid,
         start: DateTime<Utc>,
         metadata: &EventMetadata,
+        expected: Option<usize>,
     ) -> Result<CaseState, BookingError> {
         let at = self.clock.now();
-        let (case, _) = self.load(request_id).await?;
+        let (case, _) = self.load_expecting(request_id, expected).await?;
         let booking = case
             .check_reschedule(at)
             .map_err(BookingError::Request)?
@@ -265,12 +274,15 @@ impl BookingService {
         let command = CitizenRequestCommand::Reschedule(RescheduleAppointment { slot, room, at });
         let outcome = match self
             .requests
-            .execute(&request_id.to_string(), command, metadata)
+            .execute_expecting(&request_id.to_string(), command, metadata, expected)
             .await
         {
             Ok(outcome) => outcome,
             Err(error) => {
-                if matches!(error, CommandError::Rejected(_)) {
+                if matches!(
+                    error,
+                    CommandError::Rejected(_) | CommandError::VersionMismatch { .. }
+                ) {
                     self.release(request_id, slot, ReleaseReason::BookingFailed, metadata)
                         .await;
                 }
@@ -293,8 +305,9 @@ impl BookingService {
         reason: String,
         cancelled_by: CancelledBy,
         metadata: &EventMetadata,
+        expected: Option<usize>,
     ) -> Result<CaseState, BookingError> {
-        self.load(request_id).await?;
+        self.load_expecting(request_id, expected).await?;
         let command = CitizenRequestCommand::Cancel(CancelAppointment {
             reason,
             cancelled_by,
@@ -302,7 +315,7 @@ impl BookingService {
         });
         let outcome = self
             .requests
-            .execute(&request_id.to_string(), command, metadata)
+            .execute_expecting(&request_id.to_string(), command, metadata, expected)
             .await?;
         if let Some(booking) = outcome.aggregate.booking() {
             self.release(request_id, booking.slot, ReleaseReason::Cancelled, metadata)
@@ -315,14 +328,15 @@ impl BookingService {
         &self,
         request_id: Uuid,
         metadata: &EventMetadata,
+        expected: Option<usize>,
     ) -> Result<CaseState, BookingError> {
-        self.load(request_id).await?;
+        self.load_expecting(request_id, expected).await?;
         let command = CitizenRequestCommand::RecordNoShow(RecordNoShow {
             at: self.clock.now(),
         });
         let outcome = self
             .requests
-            .execute(&request_id.to_string(), command, metadata)
+            .execute_expecting(&request_id.to_string(), command, metadata, expected)
             .await?;
         Ok(state(request_id, outcome))
     }
@@ -334,8 +348,9 @@ impl BookingService {
         summary: String,
         registry_entry: Option<String>,
         metadata: &EventMetadata,
+        expected: Option<usize>,
     ) -> Result<CaseState, BookingError> {
-        self.load(request_id).await?;
+        self.load_expecting(request_id, expected).await?;
         let command = CitizenRequestCommand::Close(CloseCase {
             outcome,
             summary,
@@ -344,7 +359,7 @@ impl BookingService {
         });
         let outcome = self
             .requests
-            .execute(&request_id.to_string(), command, metadata)
+            .execute_expecting(&request_id.to_string(), command, metadata, expected)
             .await?;
         Ok(state(request_id, outcome))
     }
@@ -355,8 +370,9 @@ impl BookingService {
         request_id: Uuid,
         clerk: ClerkId,
         metadata: &EventMetadata,
+        expected: Option<usize>,
     ) -> Result<CaseState, BookingError> {
-        let (case, version) = self.load(request_id).await?;
+        let (case, version) = self.load_expecting(request_id, expected).await?;
         let booking = case
             .check_reschedule(self.clock.now())
             .map_err(BookingError::Request)?
@@ -373,6 +389,22 @@ impl BookingService {
             version,
             case,
         })
+    }
+
+    /// The case, refusing it when the caller expected another version.
+    async fn load_expecting(
+        &self,
+        request_id: Uuid,
+        expected: Option<usize>,
+    ) -> Result<(CitizenRequest, usize), BookingError> {
+        let (case, version) = self.load(request_id).await?;
+        match expected {
+            Some(expected) if expected != version => Err(BookingError::VersionMismatch {
+                expected,
+                current: version,
+            }),
+            _ => Ok((case, version)),
+        }
     }
 
     /// The case as the event store has it; `NotFound` when it has no events.

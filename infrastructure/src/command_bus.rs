@@ -31,6 +31,9 @@ pub enum CommandError<E: std::error::Error> {
     /// Other writers kept changing the aggregate; nothing was written.
     #[error("the aggregate kept changing under concurrent writers")]
     Conflict,
+    /// The caller expected another version (`If-Match`); nothing was written.
+    #[error("expected version {expected}, the aggregate is at {current}")]
+    VersionMismatch { expected: usize, current: usize },
     /// The event store could not be reached or answered with an error; nothing was written.
     #[error("event store: {0}")]
     Store(String),
@@ -96,11 +99,27 @@ where
         command: A::Command,
         metadata: &EventMetadata,
     ) -> Result<Outcome<A>, CommandError<A::Error>> {
+        self.execute_expecting(aggregate_id, command, metadata, None)
+            .await
+    }
+
+    /// Executes only if the aggregate is at `expected` (when given): optimistic concurrency for
+    /// clients, from `If-Match`.
+    pub async fn execute_expecting(
+        &self,
+        aggregate_id: &str,
+        command: A::Command,
+        metadata: &EventMetadata,
+        expected: Option<usize>,
+    ) -> Result<Outcome<A>, CommandError<A::Error>> {
         let _guard = self.stripe(aggregate_id).lock().await;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.try_once(aggregate_id, command.clone(), metadata).await {
+            match self
+                .try_once(aggregate_id, command.clone(), metadata, expected)
+                .await
+            {
                 Err(CommandError::Conflict) if attempt < MAX_ATTEMPTS => {
                     // Another process wrote first: back off a little, with jitter, and re-decide.
                     let wait = rand::rng().random_range(1..=(5 * u64::from(attempt)));
@@ -116,6 +135,7 @@ where
         aggregate_id: &str,
         command: A::Command,
         metadata: &EventMetadata,
+        expected: Option<usize>,
     ) -> Result<Outcome<A>, CommandError<A::Error>> {
         let mut context: EventStoreAggregateContext<A> = self
             .store
@@ -123,6 +143,12 @@ where
             .await
             .map_err(CommandError::from_store)?;
         let version = context.current_sequence;
+        if let Some(expected) = expected.filter(|e| *e != version) {
+            return Err(CommandError::VersionMismatch {
+                expected,
+                current: version,
+            });
+        }
         let sink = EventSink::default();
         context
             .aggregate

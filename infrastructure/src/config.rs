@@ -65,12 +65,61 @@ pub struct Settings {
     /// Largest request body accepted, in bytes.
     pub body_limit_bytes: usize,
     pub request_timeout_seconds: u64,
-    /// `text` for people, `json` for log collectors (the production default).
-    pub log_format: LogFormat,
+    /// `text` for people, `json` for log collectors; by default text locally, JSON in production.
+    pub log_format: Option<LogFormat>,
     pub calendar: CalendarSettings,
     pub procedures: Vec<ProcedureSettings>,
     pub projections: ProjectionSettings,
     pub reconciler: ReconcilerSettings,
+    pub auth: AuthSettings,
+    pub rate_limits: RateLimitSettings,
+    /// How long an `Idempotency-Key` is remembered.
+    pub idempotency_hours: u32,
+}
+
+/// Who may call: staff tokens from the council's identity provider, citizens' capability links.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// The `iss` staff tokens must carry.
+    pub issuer: String,
+    /// The `aud` staff tokens must carry.
+    pub audience: String,
+    /// Clock skew allowed on `exp` and `nbf`, in seconds (at most 300).
+    pub leeway_seconds: u64,
+    /// The identity provider's public keys, PEM files (Ed25519, P-256 or RSA).
+    pub public_keys: Vec<PathBuf>,
+    /// Or its published keys as a JWKS document saved to a file.
+    pub jwks_file: Option<PathBuf>,
+    /// Longest bearer token accepted, in bytes.
+    pub max_token_bytes: usize,
+    /// Secret that signs citizens' capability links (base64, at least 32 bytes). Shared by all
+    /// api replicas. In the local profile it is generated in `data_dir` when absent.
+    pub capability_secret: Option<String>,
+    pub link_minutes: LinkLifetimes,
+    /// Where the local profile keeps its development keys (never committed).
+    pub data_dir: PathBuf,
+}
+
+/// How long each kind of capability link works, in minutes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkLifetimes {
+    pub manage: i64,
+    pub upload: i64,
+    pub join: i64,
+    pub sign: i64,
+}
+
+/// Requests per minute per client address, for anonymous callers and for citizens' links;
+/// staff are not limited here.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    pub public_per_minute: u32,
+    pub citizen_per_minute: u32,
+    /// Requests allowed at once above the steady rate.
+    pub burst: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -147,7 +196,7 @@ impl Default for Settings {
             database_create: true,
             body_limit_bytes: 64 * 1024,
             request_timeout_seconds: 30,
-            log_format: LogFormat::Text,
+            log_format: None,
             calendar: CalendarSettings {
                 timezone: "Europe/Madrid".into(),
                 rooms: 2,
@@ -175,6 +224,28 @@ impl Default for Settings {
                 grace_seconds: 120,
                 interval_seconds: 30,
             },
+            auth: AuthSettings {
+                issuer: "arreta-development".into(),
+                audience: "arreta".into(),
+                leeway_seconds: 60,
+                public_keys: vec![],
+                jwks_file: None,
+                max_token_bytes: 8192,
+                capability_secret: None,
+                link_minutes: LinkLifetimes {
+                    manage: 60 * 24 * 30,
+                    upload: 60 * 24 * 14,
+                    join: 60 * 12,
+                    sign: 30,
+                },
+                data_dir: PathBuf::from("var"),
+            },
+            rate_limits: RateLimitSettings {
+                public_per_minute: 120,
+                citizen_per_minute: 60,
+                burst: 20,
+            },
+            idempotency_hours: 24,
         }
     }
 }
@@ -291,7 +362,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 12] = [
+const TOP_LEVEL_KEYS: [&str; 15] = [
     "profile",
     "listen",
     "database_url",
@@ -304,6 +375,9 @@ const TOP_LEVEL_KEYS: [&str; 12] = [
     "projections",
     "reconciler",
     "log_format",
+    "auth",
+    "rate_limits",
+    "idempotency_hours",
 ];
 
 impl Settings {
@@ -338,6 +412,11 @@ impl Settings {
         let settings: Settings = figment.merge(env).extract().map_err(Box::new)?;
         settings.service_calendar()?;
         settings.catalogue()?;
+        if settings.auth.leeway_seconds > 300 {
+            return Err(ConfigError::Invalid(
+                "auth.leeway_seconds is at most 300".into(),
+            ));
+        }
         Ok(settings)
     }
 
@@ -409,6 +488,13 @@ impl Settings {
             });
         }
         Ok(Catalogue::new(procedures))
+    }
+
+    pub fn log_format(&self) -> LogFormat {
+        self.log_format.unwrap_or(match self.profile {
+            Profile::Local => LogFormat::Text,
+            Profile::Production => LogFormat::Json,
+        })
     }
 
     pub fn calendar_and_catalogue(

@@ -7,6 +7,8 @@ pub mod command_bus;
 pub mod config;
 pub mod database;
 pub mod global_log;
+pub mod idempotency;
 pub mod projector;
 pub mod read_models;
 pub mod reconciler;
+pub mod tokens;

@@ -9,12 +9,15 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use api::state::AppState;
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, TimeZone, Utc};
+use domain::metadata::Role;
 use infrastructure::config::{OpeningHours, Settings};
 use infrastructure::projector::{self, ProjectorRunner};
+use infrastructure::tokens::DevelopmentKeys;
 use infrastructure::{database, global_log};
 use projections::LogPosition;
 use serde_json::{Value, json};
@@ -103,6 +106,16 @@ pub fn open_settings() -> Settings {
     settings.calendar.min_lead_minutes = 0;
     settings.calendar.horizon_days = 3650;
     settings.projections.poll_interval_ms = 50;
+    for_tests(settings)
+}
+
+/// `settings` with the tests' development keys, and rate limits that a test calling from one
+/// address many times a second does not hit.
+pub fn for_tests(mut settings: Settings) -> Settings {
+    settings.auth.data_dir = test_keys_dir();
+    settings.rate_limits.public_per_minute = 60_000;
+    settings.rate_limits.citizen_per_minute = 60_000;
+    settings.rate_limits.burst = 10_000;
     settings
 }
 
@@ -154,17 +167,40 @@ impl Drop for TestApp {
     }
 }
 
-/// Headers of a development caller (see `api::caller`).
-pub fn as_clerk(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-    builder
-        .header("x-arreta-role", "clerk")
-        .header("x-arreta-staff", "clerk-01")
+/// Where the tests keep the development keys every test server trusts.
+pub fn test_keys_dir() -> PathBuf {
+    std::env::temp_dir().join("arreta-test-keys")
 }
 
+/// The development keys the test servers trust.
+pub fn test_keys() -> &'static DevelopmentKeys {
+    static KEYS: OnceLock<DevelopmentKeys> = OnceLock::new();
+    KEYS.get_or_init(|| {
+        DevelopmentKeys::load_or_create(&test_keys_dir()).expect("test development keys")
+    })
+}
+
+/// A staff token for `role`, as the identity provider would issue it.
+pub fn staff_token(role: &str, subject: &str) -> String {
+    let role = Role::parse(role).expect("a known role");
+    let auth = Settings::default().auth;
+    test_keys().mint(
+        subject,
+        &[role],
+        &auth.issuer,
+        &auth.audience,
+        ChronoDuration::minutes(30),
+    )
+}
+
+/// A request made by clerk `clerk-01`.
+pub fn as_clerk(builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    builder.bearer_auth(staff_token("clerk", "clerk-01"))
+}
+
+/// A request made by `<role>-01` in `role`.
 pub fn as_role(builder: reqwest::RequestBuilder, role: &str) -> reqwest::RequestBuilder {
-    builder
-        .header("x-arreta-role", role)
-        .header("x-arreta-staff", format!("{role}-01"))
+    builder.bearer_auth(staff_token(role, &format!("{role}-01")))
 }
 
 impl TestApp {

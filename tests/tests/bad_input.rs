@@ -3,10 +3,12 @@
 use infrastructure::config::Settings;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tests::{TestApp, as_clerk, booking_body, local_at, next_working_day, spawn_app_with};
+use tests::{
+    TestApp, as_clerk, booking_body, for_tests, local_at, next_working_day, spawn_app_with,
+};
 
 async fn vitoria() -> TestApp {
-    spawn_app_with(Settings::default()).await
+    spawn_app_with(for_tests(Settings::default())).await
 }
 
 /// Sends a booking and returns (status, problem), checking it is a problem document.

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::caller::{Authorized, Staff};
 use crate::extract::ApiQuery;
 use crate::messages::{FieldIssue, InvalidField};
+use crate::pagination::page;
 use crate::problem::{ApiError, ProblemBody};
 use crate::routes::views::SlotView;
 use crate::state::AppState;
@@ -18,7 +19,12 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct AgendaQuery {
     /// The service day, YYYY-MM-DD (local).
+    #[param(format = Date)]
     pub date: String,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Reservations per page, 1 to 200 (50 by default).
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,13 +52,17 @@ pub struct AgendaView {
     pub clerks: Vec<ClerkLoad>,
     /// Reservations by start, then room.
     pub items: Vec<AgendaItem>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// Rooms and clerks of a service day.
 #[utoipa::path(get, path = "/v1/agenda", tag = "agenda", params(AgendaQuery),
     responses(
         (status = 200, description = "The day's agenda", body = AgendaView),
-        (status = 400, description = "Invalid date", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid date, cursor or limit", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn day(
     State(state): State<AppState>,
@@ -64,6 +74,7 @@ pub async fn day(
     let calendar = state.booking.calendar();
     let mut conn = state.pool.acquire().await?;
     let entries = read_models::agenda(&mut conn, Some(date)).await?;
+    // Clerk loads count the whole day, not the page.
     let clerks = calendar
         .clerks
         .iter()
@@ -75,6 +86,14 @@ pub async fn day(
                 .count(),
         })
         .collect();
+    let (entries, next_cursor) = page(entries, query.cursor.as_deref(), query.limit, |e| {
+        format!(
+            "{}|{:05}|{}",
+            e.slot_start.to_rfc3339(),
+            e.room,
+            e.request_id
+        )
+    })?;
     let items = entries
         .into_iter()
         .map(|e| AgendaItem {
@@ -95,5 +114,6 @@ pub async fn day(
         rooms: calendar.rooms,
         clerks,
         items,
+        next_cursor,
     }))
 }

@@ -11,6 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::caller::{Anyone, Authorized};
 use crate::extract::ApiQuery;
 use crate::messages::{FieldIssue, InvalidField};
+use crate::pagination::page;
 use crate::problem::{ApiError, ProblemBody};
 use crate::routes::views::SlotView;
 use crate::state::AppState;
@@ -24,11 +25,18 @@ const DEFAULT_RANGE_DAYS: i64 = 14;
 #[into_params(parameter_in = Query)]
 pub struct AvailabilityQuery {
     /// Procedure code, e.g. `PADRON-ALTA`.
+    #[param(pattern = "^[A-Za-z0-9-]{2,32}$")]
     pub procedure: String,
     /// First service day (YYYY-MM-DD, local); today when absent.
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last service day, inclusive; two weeks after `from` when absent. At most 31 days.
+    #[param(format = Date)]
     pub to: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Slots per page, 1 to 200 (50 by default).
+    pub limit: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -47,6 +55,8 @@ pub struct AvailabilityView {
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub items: Vec<OfferedSlotView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 fn parse_day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, InvalidField> {
@@ -64,6 +74,7 @@ fn parse_day(field: &str, value: Option<&str>) -> Result<Option<NaiveDate>, Inva
         (status = 200, description = "Bookable slots", body = AvailabilityView),
         (status = 400, description = "Invalid parameters", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "Unknown procedure", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn offered(
     State(state): State<AppState>,
@@ -105,7 +116,11 @@ pub async fn offered(
     let mut conn = state.pool.acquire().await?;
     let busy = read_models::busy_rooms(&mut conn, from, to).await?;
     let days = from.iter_days().take_while(|d| *d <= to);
-    let items = offered_slots(calendar, procedure.minutes, days, &busy, now)
+    let offered = offered_slots(calendar, procedure.minutes, days, &busy, now);
+    let (offered, next_cursor) = page(offered, query.cursor.as_deref(), query.limit, |o| {
+        o.start.to_rfc3339()
+    })?;
+    let items = offered
         .into_iter()
         .map(|o| OfferedSlotView {
             slot: SlotView::new(o.start, o.minutes, calendar.timezone),
@@ -119,5 +134,6 @@ pub async fn offered(
         from,
         to,
         items,
+        next_cursor,
     }))
 }

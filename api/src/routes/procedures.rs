@@ -1,10 +1,13 @@
 use axum::Json;
 use axum::extract::State;
 use domain::procedure::Bilingual;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::caller::{Anyone, Authorized};
+use crate::extract::ApiQuery;
+use crate::pagination::page;
+use crate::problem::{ApiError, ProblemBody};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,16 +40,33 @@ pub struct ProcedureView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProcedureList {
     pub items: Vec<ProcedureView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProcedureQuery {
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Procedures per page, 1 to 200 (50 by default).
+    pub limit: Option<u32>,
 }
 
 /// The catalogue of procedures that can be handled by video call.
-#[utoipa::path(get, path = "/v1/procedures", tag = "catalogue",
-    responses((status = 200, description = "The catalogue", body = ProcedureList)))]
+#[utoipa::path(get, path = "/v1/procedures", tag = "catalogue", params(ProcedureQuery),
+    responses(
+        (status = 200, description = "The catalogue", body = ProcedureList),
+        (status = 400, description = "Invalid cursor or limit", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
     _caller: Authorized<Anyone>,
-) -> Json<ProcedureList> {
-    let items = state
+    ApiQuery(query): ApiQuery<ProcedureQuery>,
+) -> Result<Json<ProcedureList>, ApiError> {
+    let items: Vec<ProcedureView> = state
         .booking
         .catalogue()
         .iter()
@@ -58,5 +78,11 @@ pub async fn list(
             signature_required: p.signature_required,
         })
         .collect();
-    Json(ProcedureList { items })
+    let (items, next_cursor) = page(
+        items,
+        query.cursor.as_deref(),
+        query.limit,
+        |p: &ProcedureView| p.code.clone(),
+    )?;
+    Ok(Json(ProcedureList { items, next_cursor }))
 }

@@ -1,22 +1,28 @@
 //! Booking and the lifecycle of a citizen request.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use domain::calendar::ClerkId;
-use domain::citizen_request::{CancelledBy, CaseOutcome, Channel, Citizen};
+use domain::capability::{LinkError, Purpose, check_link};
+use domain::citizen_request::{
+    CancelledBy, CaseOutcome, CaseStatus, Channel, Citizen, CitizenRequestError,
+};
 use domain::metadata::Role;
 use domain::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCode};
-use infrastructure::booking::{CaseState, NewBooking};
+use infrastructure::booking::{BookingError, CaseState, NewBooking};
 use infrastructure::read_models;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::caller::{Authorized, Bookers, CaseReaders, Staff};
-use crate::extract::{ApiJson, RequestId};
+use crate::caller::{
+    AnyLink, Authorized, Bookers, CaseCaller, CaseReaders, ManageLink, NoLinks, Principal, Staff,
+};
+use crate::extract::{ApiJson, IfMatch};
+use crate::idempotency::IdempotencyKey;
 use crate::messages::{FieldIssue, InvalidField};
 use crate::problem::{ApiError, ProblemBody};
 use crate::routes::views::CaseView;
@@ -39,14 +45,16 @@ pub struct CitizenBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookBody {
-    #[schema(example = "PADRON-ALTA")]
+    #[schema(example = "PADRON-ALTA", pattern = "^[A-Za-z0-9-]{2,32}$")]
     pub procedure: String,
     /// One of the starts `/v1/availability` proposes, RFC 3339 with offset.
-    #[schema(example = "2026-12-02T09:00:00+01:00")]
+    #[schema(example = "2026-12-02T09:00:00+01:00", format = DateTime)]
     pub start: String,
     /// `web` (default), or `phone_010` and `counter` for staff booking on a citizen's behalf.
+    #[schema(pattern = "^(web|phone_010|counter)$")]
     pub channel: Option<String>,
     /// `eu` or `es`.
+    #[schema(pattern = "^(eu|es|EU|ES)$")]
     pub language: String,
     pub citizen: CitizenBody,
     /// The municipal appointment system's reference, when there is one.
@@ -56,7 +64,7 @@ pub struct BookBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
-    #[schema(example = "2026-12-03T10:30:00+01:00")]
+    #[schema(example = "2026-12-03T10:30:00+01:00", format = DateTime)]
     pub start: String,
 }
 
@@ -70,6 +78,7 @@ pub struct CancelBody {
 #[serde(deny_unknown_fields)]
 pub struct CloseBody {
     /// `resolved`, `referred`, `withdrawn` or `abandoned`.
+    #[schema(pattern = "^(resolved|referred|withdrawn|abandoned)$")]
     pub outcome: String,
     pub summary: String,
     pub registry_entry: Option<String>,
@@ -237,30 +246,44 @@ async fn respond(state: &AppState, done: CaseState) -> Result<Response, ApiError
 }
 
 /// Book an appointment: the room is reserved in the day's agenda, then the case is opened.
+/// With `Idempotency-Key`, a retry returns the first answer instead of booking twice.
 #[utoipa::path(post, path = "/v1/requests", tag = "booking", request_body = BookBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer")),
     responses(
         (status = 201, description = "Booked", body = CaseView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, description = "Malformed body", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "No room free at that time", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body or key", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "Invalid token", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for this caller or channel", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "No room free at that time, or the same key still running", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = ProblemBody, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid data, or a slot that cannot be booked", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid data, a slot that cannot be booked, or a key reused with another body", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Storage unavailable; nothing written", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn book(
     State(state): State<AppState>,
     Authorized(caller, _): Authorized<Bookers>,
+    idempotency: Option<Extension<IdempotencyKey>>,
     ApiJson(body): ApiJson<BookBody>,
 ) -> Result<Response, ApiError> {
-    let booking = body.parse(Uuid::now_v7())?;
+    // With an Idempotency-Key, a retry books the same request id: the process converges.
+    let request_id = idempotency.map_or_else(Uuid::now_v7, |Extension(key)| key.derived_id());
+    let booking = body.parse(request_id)?;
     if caller.role == Role::Citizen && booking.channel != Channel::Web {
         return Err(ApiError::Forbidden);
     }
-    let done = state
-        .booking
-        .book(booking, &caller.metadata(state.booking.now()))
-        .await?;
-    let view = current_case(&state, done.request_id).await?;
+    let now = state.booking.now();
+    let done = state.booking.book(booking, &caller.metadata(now)).await?;
+    let mut view = current_case(&state, done.request_id).await?;
+    if caller.principal == Principal::Anonymous {
+        // A citizen booking on the web gets the link to manage the booking straight away.
+        let (token, _) = state
+            .authenticator
+            .issue_link(view.id, Purpose::Manage, view.slot.start, now)
+            .map_err(|e| ApiError::Internal(format!("issuing a link: {e}")))?;
+        view.manage_token = Some(token);
+    }
     let location = HeaderValue::from_str(&format!("/v1/requests/{}", view.id)).ok();
     let mut response = with_etag(StatusCode::CREATED, view);
     if let Some(location) = location {
@@ -269,17 +292,19 @@ pub async fn book(
     Ok(response)
 }
 
-/// The case summary.
+/// The case summary: staff, or the citizen with any link of this case.
 #[utoipa::path(get, path = "/v1/requests/{id}", tag = "cases", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))),
+        (status = 401, description = "No or invalid credentials, or a link no longer valid", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    _caller: Authorized<CaseReaders>,
-    RequestId(id): RequestId,
+    case: CaseCaller<CaseReaders, AnyLink>,
 ) -> Result<Response, ApiError> {
+    let id = case.request_id;
     let mut conn = state.pool.acquire().await?;
     let summary = match read_models::case_summary(&mut conn, id).await? {
         Some(summary) => summary,
@@ -294,42 +319,60 @@ pub async fn get(
     ))
 }
 
-/// Move the appointment to another proposed slot.
-#[utoipa::path(post, path = "/v1/requests/{id}/reschedule", tag = "cases", params(("id" = Uuid, Path)), request_body = RescheduleBody,
+/// Move the appointment to another proposed slot: staff, or the citizen's manage link.
+/// `If-Match` makes it conditional on the case's version.
+#[utoipa::path(post, path = "/v1/requests/{id}/reschedule", tag = "cases", request_body = RescheduleBody,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Rescheduled", body = CaseView),
+        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "No room free, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "Invalid slot", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn reschedule(
     State(state): State<AppState>,
-    Authorized(caller, _): Authorized<Staff>,
-    RequestId(id): RequestId,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<Staff, ManageLink>,
+    IfMatch(expected): IfMatch,
     ApiJson(body): ApiJson<RescheduleBody>,
 ) -> Result<Response, ApiError> {
     let mut f = Fields::default();
     let start = f.take("start", parse_start(&body.start), |_| FieldIssue::DateTime);
     f.finish()?;
     let start = start.ok_or_else(|| ApiError::Internal("start went missing".into()))?;
+    let metadata = caller.metadata(state.booking.now());
     let done = state
         .booking
-        .reschedule(id, start, &caller.metadata(state.booking.now()))
+        .reschedule(id, start, &metadata, expected)
         .await?;
     respond(&state, done).await
 }
 
-/// Cancel the appointment; its room is freed.
-#[utoipa::path(post, path = "/v1/requests/{id}/cancel", tag = "cases", params(("id" = Uuid, Path)), request_body = CancelBody,
+/// Cancel the appointment; its room is freed: staff, or the citizen's manage link.
+#[utoipa::path(post, path = "/v1/requests/{id}/cancel", tag = "cases", request_body = CancelBody,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Cancelled", body = CaseView),
+        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn cancel(
     State(state): State<AppState>,
-    Authorized(caller, _): Authorized<Staff>,
-    RequestId(id): RequestId,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<Staff, ManageLink>,
+    IfMatch(expected): IfMatch,
     ApiJson(body): ApiJson<CancelBody>,
 ) -> Result<Response, ApiError> {
     let by = if caller.role == Role::Citizen {
@@ -338,44 +381,62 @@ pub async fn cancel(
         CancelledBy::Council
     };
     let reason = body.reason.unwrap_or_default();
+    let metadata = caller.metadata(state.booking.now());
     let done = state
         .booking
-        .cancel(id, reason, by, &caller.metadata(state.booking.now()))
+        .cancel(id, reason, by, &metadata, expected)
         .await?;
     respond(&state, done).await
 }
 
 /// Record that the citizen did not come.
-#[utoipa::path(post, path = "/v1/requests/{id}/no-show", tag = "cases", params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/v1/requests/{id}/no-show", tag = "cases",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Recorded", body = CaseView),
+        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "Too early, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn no_show(
     State(state): State<AppState>,
-    Authorized(caller, _): Authorized<Staff>,
-    RequestId(id): RequestId,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<Staff, NoLinks>,
+    IfMatch(expected): IfMatch,
 ) -> Result<Response, ApiError> {
+    let metadata = caller.metadata(state.booking.now());
     let done = state
         .booking
-        .record_no_show(id, &caller.metadata(state.booking.now()))
+        .record_no_show(id, &metadata, expected)
         .await?;
     respond(&state, done).await
 }
 
 /// Close the case with its outcome.
-#[utoipa::path(post, path = "/v1/requests/{id}/close", tag = "cases", params(("id" = Uuid, Path)), request_body = CloseBody,
+#[utoipa::path(post, path = "/v1/requests/{id}/close", tag = "cases", request_body = CloseBody,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Closed", body = CaseView),
+        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "Invalid data", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn close(
     State(state): State<AppState>,
-    Authorized(caller, _): Authorized<Staff>,
-    RequestId(id): RequestId,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<Staff, NoLinks>,
+    IfMatch(expected): IfMatch,
     ApiJson(body): ApiJson<CloseBody>,
 ) -> Result<Response, ApiError> {
     let outcome = match body.outcome.as_str() {
@@ -390,6 +451,7 @@ pub async fn close(
             )]));
         }
     };
+    let metadata = caller.metadata(state.booking.now());
     let done = state
         .booking
         .close(
@@ -397,33 +459,106 @@ pub async fn close(
             outcome,
             body.summary,
             body.registry_entry,
-            &caller.metadata(state.booking.now()),
+            &metadata,
+            expected,
         )
         .await?;
     respond(&state, done).await
 }
 
 /// Assign a clerk to the appointment; a clerk attends one appointment at a time.
-#[utoipa::path(post, path = "/v1/requests/{id}/clerk", tag = "cases", params(("id" = Uuid, Path)), request_body = AssignClerkBody,
+#[utoipa::path(post, path = "/v1/requests/{id}/clerk", tag = "cases", request_body = AssignClerkBody,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Assigned", body = CaseView),
+        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The clerk is busy then, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "Unknown clerk", body = ProblemBody, content_type = "application/problem+json"),
     ))]
 pub async fn assign_clerk(
     State(state): State<AppState>,
-    Authorized(caller, _): Authorized<Staff>,
-    RequestId(id): RequestId,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<Staff, NoLinks>,
+    IfMatch(expected): IfMatch,
     ApiJson(body): ApiJson<AssignClerkBody>,
 ) -> Result<Response, ApiError> {
+    let metadata = caller.metadata(state.booking.now());
+    let clerk = ClerkId(body.clerk.trim().to_string());
     let done = state
         .booking
-        .assign_clerk(
-            id,
-            ClerkId(body.clerk.trim().to_string()),
-            &caller.metadata(state.booking.now()),
-        )
+        .assign_clerk(id, clerk, &metadata, expected)
         .await?;
     respond(&state, done).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBody {
+    /// `manage`, `upload`, `join` or `sign`.
+    #[schema(pattern = "^(manage|upload|join|sign)$")]
+    pub purpose: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkView {
+    /// The bearer token to put in the link sent to the citizen.
+    pub token: String,
+    pub purpose: String,
+    pub request_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
+const PURPOSES: &[&str] = &["manage", "upload", "join", "sign"];
+
+/// Issue a capability link for the citizen: one purpose on this case, short-lived, void once the
+/// case is closed or cancelled (and, for a join link, once the appointment moves).
+#[utoipa::path(post, path = "/v1/requests/{id}/links", tag = "cases", request_body = LinkBody,
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses(
+        (status = 201, description = "Issued", body = LinkView),
+        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The case is closed or cancelled", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown purpose", body = ProblemBody, content_type = "application/problem+json"),
+    ))]
+pub async fn issue_link(
+    State(state): State<AppState>,
+    CaseCaller { request_id: id, .. }: CaseCaller<Staff, NoLinks>,
+    ApiJson(body): ApiJson<LinkBody>,
+) -> Result<Response, ApiError> {
+    let purpose = Purpose::parse(body.purpose.trim()).ok_or_else(|| {
+        ApiError::Invalid(vec![InvalidField::new(
+            "purpose",
+            FieldIssue::OneOf(PURPOSES),
+        )])
+    })?;
+    let case = current_case(&state, id).await?;
+    let (status, start) = (
+        CaseStatus::parse(&case.status).unwrap_or(CaseStatus::New),
+        case.slot.start,
+    );
+    check_link(purpose, Some(start), status, start).map_err(|e| {
+        ApiError::Booking(BookingError::Request(match e {
+            LinkError::Cancelled => CitizenRequestError::Cancelled,
+            LinkError::CaseClosed | LinkError::Rescheduled => CitizenRequestError::Closed,
+        }))
+    })?;
+    let (token, claims) = state
+        .authenticator
+        .issue_link(id, purpose, start, state.booking.now())
+        .map_err(|e| ApiError::Internal(format!("issuing a link: {e}")))?;
+    let view = LinkView {
+        token,
+        purpose: purpose.as_str().to_string(),
+        request_id: id,
+        expires_at: DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
+    };
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }

@@ -70,6 +70,10 @@ pub struct CaseView {
     pub registry_entry: Option<String>,
     pub booked_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Only in the answer to a citizen's own web booking: the bearer token of the link to see,
+    /// reschedule or cancel it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manage_token: Option<String>,
 }
 
 impl CaseView {
@@ -104,6 +108,7 @@ impl CaseView {
             registry_entry: s.registry_entry,
             booked_at: s.booked_at,
             updated_at: s.updated_at,
+            manage_token: None,
         }
     }
 }

@@ -1,0 +1,81 @@
+//! Bearer tokens: staff JWTs from the council's identity provider (asymmetric keys, issuer,
+//! audience, expiry and not-before checked with a bounded clock skew), and citizens' capability
+//! links, which Arreta signs itself.
+//!
+//! The two never mix: a capability link says `typ: arreta-link+jwt` and is verified only with
+//! Arreta's HMAC secret; everything else is a staff token, verified only with the configured
+//! public keys and asymmetric algorithms, so no algorithm confusion can turn a public key into a
+//! shared secret.
+
+mod authenticator;
+mod capability;
+mod development;
+mod staff;
+
+pub use authenticator::{AuthSetupError, Authenticator, Credential};
+pub use capability::{CapabilityClaims, CapabilityKeys};
+pub use development::{DevelopmentKeyError, DevelopmentKeys};
+pub use staff::{KeyError, StaffIdentity, StaffVerifier, TrustedKey};
+
+#[cfg(test)]
+mod tests;
+
+/// The `typ` header of capability links.
+pub const LINK_TYPE: &str = "arreta-link+jwt";
+
+/// Why a token was not accepted. Deliberately coarse towards callers (all are 401), precise
+/// in logs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the token is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("the token is not a well-formed JWT")]
+    Malformed,
+    #[error("the token's algorithm is not accepted")]
+    Algorithm,
+    #[error("no trusted key verifies the token")]
+    Signature,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token was issued by an untrusted issuer")]
+    Issuer,
+    #[error("the token is meant for another audience")]
+    Audience,
+    #[error("the token lacks a required claim: {0}")]
+    MissingClaim(String),
+}
+
+impl From<jsonwebtoken::errors::Error> for TokenError {
+    fn from(error: jsonwebtoken::errors::Error) -> Self {
+        use jsonwebtoken::errors::ErrorKind as K;
+        match error.kind() {
+            K::InvalidSignature => Self::Signature,
+            K::ExpiredSignature => Self::Expired,
+            K::ImmatureSignature => Self::NotYetValid,
+            K::InvalidIssuer => Self::Issuer,
+            K::InvalidAudience => Self::Audience,
+            K::InvalidAlgorithm
+            | K::InvalidAlgorithmName
+            | K::UnsupportedAlgorithm
+            | K::MissingAlgorithm => Self::Algorithm,
+            K::MissingRequiredClaim(claim) => Self::MissingClaim(claim.clone()),
+            _ => Self::Malformed,
+        }
+    }
+}
+
+/// Reads the header of a token within a size bound, refusing what is not a JWT.
+pub(crate) fn header(token: &str, max_bytes: usize) -> Result<jsonwebtoken::Header, TokenError> {
+    if token.len() > max_bytes {
+        return Err(TokenError::TooLarge(max_bytes));
+    }
+    if token.split('.').count() != 3 {
+        return Err(TokenError::Malformed);
+    }
+    jsonwebtoken::decode_header(token).map_err(|e| match TokenError::from(e) {
+        TokenError::Algorithm => TokenError::Algorithm,
+        _ => TokenError::Malformed,
+    })
+}

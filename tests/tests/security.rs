@@ -1,0 +1,663 @@
+//! Who may do what: the role-by-route table, capability links, tokens over HTTP, and the API
+//! conventions every client relies on (If-Match, Idempotency-Key, pagination, rate limits).
+
+use std::fmt::Write as _;
+
+use chrono::{Duration, Utc};
+use domain::capability::Purpose;
+use infrastructure::tokens::CapabilityKeys;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tests::{
+    TestApp, as_clerk, as_role, booking_body, for_tests, local_at, open_settings, spawn_app,
+    spawn_app_with, staff_token, test_keys,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    Allowed,
+    Unauthenticated,
+    Forbidden,
+}
+use Expect::{Allowed as A, Forbidden as F, Unauthenticated as U};
+
+const PRINCIPALS: [&str; 9] = [
+    "anonymous",
+    "reporting",
+    "municipal_sync",
+    "recorder",
+    "auditor",
+    "upload link",
+    "manage link",
+    "clerk",
+    "supervisor",
+];
+
+async fn book(app: &TestApp, day: i64) -> String {
+    let response = app
+        .book(&booking_body("PADRON-ALTA", local_at(day, 10, 0)))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+async fn link(app: &TestApp, id: &str, purpose: &str) -> String {
+    let response = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/links"))),
+    )
+    .json(&json!({ "purpose": purpose }))
+    .send()
+    .await
+    .expect("links");
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "issuing a {purpose} link"
+    );
+    response.json::<Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
+
+fn with(
+    app: &TestApp,
+    method: &Method,
+    path: &str,
+    who: &str,
+    links: &(String, String),
+) -> reqwest::RequestBuilder {
+    let request = app.client.request(method.clone(), app.url(path));
+    match who {
+        "anonymous" => request,
+        "upload link" => request.bearer_auth(&links.0),
+        "manage link" => request.bearer_auth(&links.1),
+        role => as_role(request, role),
+    }
+}
+
+#[tokio::test]
+async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
+    let app = spawn_app().await;
+    // (method, path with {id}, body, expectations in PRINCIPALS order)
+    let table: Vec<(Method, &str, Value, [Expect; 9])> = vec![
+        (
+            Method::GET,
+            "/v1/procedures",
+            Value::Null,
+            [A, A, A, A, A, A, A, A, A],
+        ),
+        (
+            Method::GET,
+            "/v1/availability?procedure=QUEJA",
+            Value::Null,
+            [A, A, A, A, A, A, A, A, A],
+        ),
+        (
+            Method::GET,
+            "/health/live",
+            Value::Null,
+            [A, A, A, A, A, A, A, A, A],
+        ),
+        (
+            Method::GET,
+            "/health/ready",
+            Value::Null,
+            [A, A, A, A, A, A, A, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests",
+            json!("web booking"),
+            [A, F, F, F, F, A, A, A, A],
+        ),
+        (
+            Method::GET,
+            "/v1/requests/{id}",
+            Value::Null,
+            [U, F, F, F, A, A, A, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests/{id}/reschedule",
+            json!("reschedule"),
+            [U, F, F, F, F, F, A, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests/{id}/cancel",
+            json!({}),
+            [U, F, F, F, F, F, A, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests/{id}/no-show",
+            Value::Null,
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests/{id}/close",
+            json!({ "outcome": "resolved", "summary": "ok" }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests/{id}/clerk",
+            json!({ "clerk": "clerk-03" }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests/{id}/links",
+            json!({ "purpose": "upload" }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::GET,
+            "/v1/requests/{id}/history",
+            Value::Null,
+            [U, F, F, F, A, F, F, F, A],
+        ),
+        (
+            Method::GET,
+            "/v1/agenda?date=2027-01-04",
+            Value::Null,
+            [U, F, F, F, F, F, F, A, A],
+        ),
+    ];
+    let mut report = String::new();
+    for (row, (method, template, body, expected)) in table.iter().enumerate() {
+        // A case of its own per route, so one route's effects do not change another's answers.
+        let id = book(&app, 10 + row as i64).await;
+        let links = (
+            link(&app, &id, "upload").await,
+            link(&app, &id, "manage").await,
+        );
+        let path = template.replace("{id}", &id);
+        for (who, expect) in PRINCIPALS.iter().zip(expected) {
+            let mut request = with(&app, method, &path, who, &links);
+            request = match body {
+                Value::Null => request,
+                Value::String(kind) if kind == "web booking" => {
+                    let mut booking = booking_body("QUEJA", local_at(40 + row as i64, 9, 0));
+                    booking["channel"] = json!("web");
+                    request.json(&booking)
+                }
+                Value::String(kind) if kind == "reschedule" => {
+                    request.json(&json!({ "start": local_at(60, 12, 0).to_rfc3339() }))
+                }
+                body => request.json(body),
+            };
+            let status = request.send().await.expect("sent").status();
+            let got = match status {
+                StatusCode::UNAUTHORIZED => U,
+                StatusCode::FORBIDDEN => F,
+                _ => A,
+            };
+            if got != *expect || status.is_server_error() {
+                let _ = writeln!(
+                    report,
+                    "{method} {template} as {who}: expected {expect:?}, got {status}"
+                );
+            }
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "the authorisation table is not what was built:\n{report}"
+    );
+}
+
+#[tokio::test]
+async fn a_manage_link_opens_its_own_case_for_its_own_purpose_only() {
+    let app = spawn_app().await;
+    let id = book(&app, 3).await;
+    let other = book(&app, 4).await;
+    let manage = link(&app, &id, "manage").await;
+    let upload = link(&app, &id, "upload").await;
+
+    let own = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&manage)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(own.status(), StatusCode::OK);
+    let others = app
+        .client
+        .get(app.url(&format!("/v1/requests/{other}")))
+        .bearer_auth(&manage)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(others.status(), StatusCode::FORBIDDEN);
+    let wrong_purpose = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/cancel")))
+        .bearer_auth(&upload)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(wrong_purpose.status(), StatusCode::FORBIDDEN);
+
+    // The citizen moves the appointment themselves; the history says so.
+    let moved = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/reschedule")))
+        .bearer_auth(&manage)
+        .json(&json!({ "start": local_at(5, 11, 0).to_rfc3339() }))
+        .send()
+        .await
+        .expect("reschedule");
+    assert_eq!(moved.status(), StatusCode::OK);
+    let history: Value = as_role(
+        app.client
+            .get(app.url(&format!("/v1/requests/{id}/history"))),
+        "auditor",
+    )
+    .send()
+    .await
+    .expect("history")
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(
+        history["items"][1]["metadata"]["actor"],
+        format!("citizen:{id}")
+    );
+    assert_eq!(history["items"][1]["metadata"]["role"], "citizen");
+}
+
+#[tokio::test]
+async fn links_stop_working_after_close_or_cancel_and_a_join_link_after_a_move() {
+    let app = spawn_app().await;
+    let id = book(&app, 3).await;
+    let join = link(&app, &id, "join").await;
+    let manage = link(&app, &id, "manage").await;
+    let get = |token: String| {
+        let request = app
+            .client
+            .get(app.url(&format!("/v1/requests/{id}")))
+            .bearer_auth(token);
+        async move { request.send().await.expect("get") }
+    };
+    assert_eq!(get(join.clone()).await.status(), StatusCode::OK);
+    as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/reschedule"))),
+    )
+    .json(&json!({ "start": local_at(3, 12, 0).to_rfc3339() }))
+    .send()
+    .await
+    .expect("reschedule");
+    let void = get(join).await;
+    assert_eq!(void.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        void.json::<Value>().await.expect("json")["type"],
+        "urn:arreta:problem:link-void"
+    );
+    assert_eq!(
+        get(manage.clone()).await.status(),
+        StatusCode::OK,
+        "a manage link survives a move"
+    );
+
+    as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/cancel"))),
+    )
+    .json(&json!({}))
+    .send()
+    .await
+    .expect("cancel");
+    let void = get(manage).await;
+    assert_eq!(void.status(), StatusCode::UNAUTHORIZED);
+    let refused = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/links"))),
+    )
+    .json(&json!({ "purpose": "upload" }))
+    .send()
+    .await
+    .expect("links");
+    assert_eq!(
+        refused.status(),
+        StatusCode::CONFLICT,
+        "no links for a cancelled case"
+    );
+
+    let closed = book(&app, 6).await;
+    let sign = link(&app, &closed, "sign").await;
+    let done = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{closed}/close"))),
+    )
+    .json(&json!({ "outcome": "resolved", "summary": "done" }))
+    .send()
+    .await
+    .expect("close");
+    assert_eq!(done.status(), StatusCode::OK);
+    let after_close = app
+        .client
+        .get(app.url(&format!("/v1/requests/{closed}")))
+        .bearer_auth(sign)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(after_close.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn expired_or_foreign_tokens_get_401_problems() {
+    let app = spawn_app().await;
+    let id = book(&app, 3).await;
+    let keys = CapabilityKeys::new(test_keys().capability_secret(), 8192).expect("keys");
+    let past = Utc::now() - Duration::hours(3);
+    let (expired, _) = keys
+        .issue(
+            id.parse().expect("uuid"),
+            Purpose::Manage,
+            None,
+            past,
+            Duration::hours(1),
+        )
+        .expect("issued");
+    let response = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(expired)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        response.json::<Value>().await.expect("json")["type"],
+        "urn:arreta:problem:invalid-token"
+    );
+
+    let settings = open_settings();
+    let elsewhere = test_keys().mint(
+        "clerk-01",
+        &[domain::metadata::Role::Clerk],
+        &settings.auth.issuer,
+        "another-app",
+        Duration::minutes(5),
+    );
+    let expired_staff = test_keys().mint(
+        "clerk-01",
+        &[domain::metadata::Role::Clerk],
+        &settings.auth.issuer,
+        &settings.auth.audience,
+        Duration::minutes(-10),
+    );
+    for token in [elsewhere, expired_staff, "not.a.token".to_string()] {
+        let response = app
+            .client
+            .get(app.url("/v1/agenda?date=2027-01-04"))
+            .bearer_auth(token)
+            .header("accept-language", "eu")
+            .send()
+            .await
+            .expect("agenda");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.json::<Value>().await.expect("json")["title"],
+            "Kredentzial baliogabea"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_web_booking_returns_a_working_manage_link() {
+    let app = spawn_app().await;
+    let mut body = booking_body("PADRON-ALTA", local_at(3, 9, 0));
+    body["channel"] = json!("web");
+    let created: Value = app
+        .client
+        .post(app.url("/v1/requests"))
+        .json(&body)
+        .send()
+        .await
+        .expect("book")
+        .json()
+        .await
+        .expect("json");
+    let token = created["manage_token"]
+        .as_str()
+        .expect("a manage token for the citizen");
+    let id = created["id"].as_str().expect("id");
+    let cancel = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/cancel")))
+        .bearer_auth(token)
+        .json(&json!({ "reason": "ezin dut" }))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(cancel.status(), StatusCode::OK);
+    assert_eq!(
+        cancel.json::<Value>().await.expect("json")["cancellation"]["by"],
+        "citizen"
+    );
+    // Staff bookings carry no token: the link goes by mail.
+    let staff: Value = app
+        .book(&booking_body("PADRON-ALTA", local_at(3, 9, 0)))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(staff.get("manage_token").is_none());
+}
+
+#[tokio::test]
+async fn if_match_makes_commands_conditional_on_the_version() {
+    let app = spawn_app().await;
+    let id = book(&app, 3).await;
+    let reschedule = |etag: &str| {
+        as_clerk(
+            app.client
+                .post(app.url(&format!("/v1/requests/{id}/reschedule"))),
+        )
+        .header("if-match", etag)
+        .json(&json!({ "start": local_at(4, 9, 0).to_rfc3339() }))
+        .send()
+    };
+    let moved = reschedule("\"1\"").await.expect("reschedule");
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert_eq!(moved.headers()["etag"], "\"2\"");
+    let events = app.db.event_count().await;
+    let stale = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/cancel"))),
+    )
+    .header("if-match", "\"1\"")
+    .json(&json!({}))
+    .send()
+    .await
+    .expect("cancel");
+    assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(stale.headers()["etag"], "\"2\"");
+    assert_eq!(
+        stale.json::<Value>().await.expect("json")["type"],
+        "urn:arreta:problem:version-mismatch"
+    );
+    assert_eq!(
+        app.db.event_count().await,
+        events,
+        "a failed precondition writes nothing"
+    );
+    let stale_move = reschedule("\"1\"").await.expect("reschedule");
+    assert_eq!(stale_move.status(), StatusCode::PRECONDITION_FAILED);
+    assert_eq!(
+        app.db.event_count().await,
+        events,
+        "nor does a stale reschedule, agenda included"
+    );
+    assert_eq!(
+        reschedule("v2").await.expect("reschedule").status(),
+        StatusCode::BAD_REQUEST
+    );
+    let any = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/cancel"))),
+    )
+    .header("if-match", "*")
+    .json(&json!({}))
+    .send()
+    .await
+    .expect("cancel");
+    assert_eq!(any.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_replays_the_first_answer_and_refuses_another_body() {
+    let app = spawn_app().await;
+    let body = booking_body("PADRON-ALTA", local_at(3, 9, 0));
+    let send = |body: &Value, key: &str| {
+        as_clerk(app.client.post(app.url("/v1/requests")))
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+    };
+    let first = send(&body, "booking-0001").await.expect("first");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first_location = first.headers()["location"].clone();
+    let first_body: Value = first.json().await.expect("json");
+    let again = send(&body, "booking-0001").await.expect("again");
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], first_location);
+    assert_eq!(again.json::<Value>().await.expect("json"), first_body);
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) FROM events WHERE aggregate_type = 'CitizenRequest'")
+            .await,
+        1
+    );
+
+    let mut other = body.clone();
+    other["language"] = json!("es");
+    let reused = send(&other, "booking-0001").await.expect("reused");
+    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        reused.json::<Value>().await.expect("json")["type"],
+        "urn:arreta:problem:idempotency-key-reused"
+    );
+    assert_eq!(
+        send(&body, "bad key").await.expect("bad").status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // Concurrent retries with one key book once.
+    let retries = futures::future::join_all((0..6).map(|_| send(&other, "booking-0002"))).await;
+    let statuses: Vec<StatusCode> = retries
+        .into_iter()
+        .map(|r| r.expect("sent").status())
+        .collect();
+    assert!(statuses.contains(&StatusCode::CREATED), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) FROM events WHERE aggregate_type = 'CitizenRequest'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn lists_are_paged_by_cursor() {
+    let app = spawn_app().await;
+    let mut codes = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = app.url("/v1/procedures?limit=4");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = app
+            .client
+            .get(url)
+            .send()
+            .await
+            .expect("page")
+            .json()
+            .await
+            .expect("json");
+        codes.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|p| p["code"].as_str().expect("code").to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    let mut sorted = codes.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(codes, sorted);
+    assert_eq!(codes.len(), 6);
+    let bad = app
+        .client
+        .get(app.url("/v1/procedures?limit=0"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn anonymous_callers_are_rate_limited_and_staff_are_not() {
+    let mut settings = for_tests(open_settings());
+    settings.rate_limits.public_per_minute = 60;
+    settings.rate_limits.burst = 3;
+    let app = spawn_app_with(settings).await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.client
+                .get(app.url("/v1/procedures"))
+                .send()
+                .await
+                .expect("get")
+                .status(),
+            StatusCode::OK
+        );
+    }
+    let limited = app
+        .client
+        .get(app.url("/v1/procedures"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.headers()["retry-after"], "1");
+    assert_eq!(
+        limited.json::<Value>().await.expect("json")["type"],
+        "urn:arreta:problem:too-many-requests"
+    );
+    for _ in 0..5 {
+        let staff = app
+            .client
+            .get(app.url("/v1/procedures"))
+            .bearer_auth(staff_token("clerk", "clerk-02"))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(staff.status(), StatusCode::OK);
+    }
+}
