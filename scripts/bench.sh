@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-apt_install build-essential pkg-config ca-certificates
+apt_install build-essential pkg-config ca-certificates wrk
 require_rust
 ensure_postgres
 export ARRETA_TEST_POSTGRES="postgres://postgres@$PG_HOST:$PG_PORT"

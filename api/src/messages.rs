@@ -6,33 +6,11 @@ use domain::agenda::AgendaError;
 use domain::calendar::SlotError;
 use domain::capability::LinkError;
 use domain::citizen_request::CitizenRequestError;
-use domain::values::{Language, ValueError};
+use domain::procedure::Bilingual;
+use domain::values::ValueError;
 use infrastructure::booking::BookingError;
 
 use crate::problem::{ApiError, FieldProblem, Problem};
-
-/// A text in both languages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
-    pub eu: String,
-    pub es: String,
-}
-
-impl Text {
-    pub fn new(eu: impl Into<String>, es: impl Into<String>) -> Self {
-        Self {
-            eu: eu.into(),
-            es: es.into(),
-        }
-    }
-
-    pub fn get(&self, language: Language) -> &str {
-        match language {
-            Language::Eu => &self.eu,
-            Language::Es => &self.es,
-        }
-    }
-}
 
 /// What is wrong with one field of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +44,7 @@ impl InvalidField {
     }
 }
 
-fn problem(status: StatusCode, slug: &'static str, title: Text, detail: Text) -> Problem {
+fn problem(status: StatusCode, slug: &'static str, title: Bilingual, detail: Bilingual) -> Problem {
     Problem {
         status,
         slug,
@@ -76,25 +54,27 @@ fn problem(status: StatusCode, slug: &'static str, title: Text, detail: Text) ->
     }
 }
 
-fn issue_text(issue: &FieldIssue) -> Text {
+fn issue_text(issue: &FieldIssue) -> Bilingual {
     match issue {
-        FieldIssue::Missing => Text::new("Derrigorrezko eremua.", "Campo obligatorio."),
-        FieldIssue::Unknown => Text::new("Eremu ezezaguna.", "Campo desconocido."),
-        FieldIssue::WrongType => Text::new("Balio mota okerra.", "Tipo de valor incorrecto."),
-        FieldIssue::DateTime => Text::new(
+        FieldIssue::Missing => Bilingual::new("Derrigorrezko eremua.", "Campo obligatorio."),
+        FieldIssue::Unknown => Bilingual::new("Eremu ezezaguna.", "Campo desconocido."),
+        FieldIssue::WrongType => Bilingual::new("Balio mota okerra.", "Tipo de valor incorrecto."),
+        FieldIssue::DateTime => Bilingual::new(
             "RFC 3339 data eta ordua izan behar du, zonarekin, adib. 2026-12-02T09:00:00+01:00.",
             "Debe ser una fecha y hora RFC 3339 con zona, p. ej. 2026-12-02T09:00:00+01:00.",
         ),
-        FieldIssue::Date => Text::new(
+        FieldIssue::Date => Bilingual::new(
             "UUUU-HH-EE data izan behar du.",
             "Debe ser una fecha AAAA-MM-DD.",
         ),
-        FieldIssue::Uuid => Text::new("Identifikatzaile baliogabea.", "Identificador no válido."),
-        FieldIssue::OneOf(values) => Text::new(
+        FieldIssue::Uuid => {
+            Bilingual::new("Identifikatzaile baliogabea.", "Identificador no válido.")
+        }
+        FieldIssue::OneOf(values) => Bilingual::new(
             format!("Onartutako balioak: {}.", values.join(", ")),
             format!("Valores admitidos: {}.", values.join(", ")),
         ),
-        FieldIssue::DateRange { max_days } => Text::new(
+        FieldIssue::DateRange { max_days } => Bilingual::new(
             format!(
                 "Tarteak ezin ditu {max_days} egun gainditu, eta 'to' ezin da 'from' baino lehenagokoa izan."
             ),
@@ -102,11 +82,11 @@ fn issue_text(issue: &FieldIssue) -> Text {
                 "El intervalo no puede superar {max_days} días y 'to' no puede ser anterior a 'from'."
             ),
         ),
-        FieldIssue::Limit { max } => Text::new(
+        FieldIssue::Limit { max } => Bilingual::new(
             format!("1 eta {max} arteko zenbaki bat izan behar du."),
             format!("Debe ser un número entre 1 y {max}."),
         ),
-        FieldIssue::Cursor => Text::new(
+        FieldIssue::Cursor => Bilingual::new(
             "Kurtsore ezezaguna: erabili aurreko orriaren next_cursor.",
             "Cursor desconocido: use el next_cursor de la página anterior.",
         ),
@@ -115,40 +95,40 @@ fn issue_text(issue: &FieldIssue) -> Text {
     }
 }
 
-fn value_text(error: &ValueError) -> Text {
+fn value_text(error: &ValueError) -> Bilingual {
     match error {
-        ValueError::NationalIdFormat => Text::new(
+        ValueError::NationalIdFormat => Bilingual::new(
             "NANak 8 zifra eta letra bat ditu; AIZak X, Y edo Z, 7 zifra eta letra bat.",
             "Un DNI tiene 8 cifras y una letra; un NIE, X, Y o Z, 7 cifras y una letra.",
         ),
-        ValueError::NationalIdCheckLetter { expected } => Text::new(
+        ValueError::NationalIdCheckLetter { expected } => Bilingual::new(
             format!(
                 "Kontrol-letra ez dator bat zenbakiarekin ({expected} izan beharko litzateke)."
             ),
             format!("La letra de control no corresponde al número (debería ser {expected})."),
         ),
-        ValueError::Email => Text::new(
+        ValueError::Email => Bilingual::new(
             "Ez da baliozko helbide elektroniko bat.",
             "No es una dirección de correo electrónico válida.",
         ),
-        ValueError::Phone => Text::new(
+        ValueError::Phone => Bilingual::new(
             "Ez da baliozko telefono-zenbaki bat.",
             "No es un número de teléfono válido.",
         ),
-        ValueError::Language => Text::new(
+        ValueError::Language => Bilingual::new(
             "Hizkuntza ez da onartzen: eu edo es soilik.",
             "Idioma no admitido: solo eu o es.",
         ),
-        ValueError::NameEmpty => Text::new("Izena hutsik dago.", "El nombre está vacío."),
-        ValueError::NameTooLong { max } => Text::new(
+        ValueError::NameEmpty => Bilingual::new("Izena hutsik dago.", "El nombre está vacío."),
+        ValueError::NameTooLong { max } => Bilingual::new(
             format!("Izenak {max} karaktere baino gehiago ditu."),
             format!("El nombre tiene más de {max} caracteres."),
         ),
-        ValueError::NameCharacters => Text::new(
+        ValueError::NameCharacters => Bilingual::new(
             "Izenak onartzen ez diren karaktereak ditu.",
             "El nombre contiene caracteres no permitidos.",
         ),
-        ValueError::ProcedureCode => Text::new(
+        ValueError::ProcedureCode => Bilingual::new(
             "Izapide-kode batek 2 eta 32 karaktere artean ditu: A-Z, 0-9 edo '-'.",
             "Un código de trámite tiene de 2 a 32 caracteres: A-Z, 0-9 o '-'.",
         ),
@@ -174,8 +154,8 @@ pub fn describe(error: &ApiError) -> Problem {
             problem(
                 S::UNPROCESSABLE_ENTITY,
                 "invalid-input",
-                Text::new("Datu baliogabeak", "Datos no válidos"),
-                Text::new(
+                Bilingual::new("Datu baliogabeak", "Datos no válidos"),
+                Bilingual::new(
                     "Berrikusi adierazitako eremuak.",
                     "Revise los campos indicados.",
                 ),
@@ -186,11 +166,11 @@ pub fn describe(error: &ApiError) -> Problem {
             problem(
                 S::BAD_REQUEST,
                 "invalid-query",
-                Text::new(
+                Bilingual::new(
                     "Kontsulta-parametro baliogabeak",
                     "Parámetros de consulta no válidos",
                 ),
-                Text::new(
+                Bilingual::new(
                     "Berrikusi adierazitako parametroak.",
                     "Revise los parámetros indicados.",
                 ),
@@ -200,8 +180,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::MalformedJson => problem(
             S::BAD_REQUEST,
             "malformed-json",
-            Text::new("JSON gorputz okerra", "Cuerpo JSON mal formado"),
-            Text::new(
+            Bilingual::new("JSON gorputz okerra", "Cuerpo JSON mal formado"),
+            Bilingual::new(
                 "Eskaeraren gorputza ez da baliozko JSON.",
                 "El cuerpo de la petición no es JSON válido.",
             ),
@@ -209,8 +189,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::UnsupportedMediaType => problem(
             S::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
-            Text::new("Eduki mota ez da onartzen", "Tipo de contenido no admitido"),
-            Text::new(
+            Bilingual::new("Eduki mota ez da onartzen", "Tipo de contenido no admitido"),
+            Bilingual::new(
                 "Bidali gorputza application/json gisa.",
                 "Envíe el cuerpo como application/json.",
             ),
@@ -220,8 +200,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::Unauthenticated => problem(
             S::UNAUTHORIZED,
             "unauthenticated",
-            Text::new("Autentifikazioa behar da", "Autenticación necesaria"),
-            Text::new(
+            Bilingual::new("Autentifikazioa behar da", "Autenticación necesaria"),
+            Bilingual::new(
                 "Eragiketa honek identifikatzea eskatzen du.",
                 "Esta operación requiere identificarse.",
             ),
@@ -229,8 +209,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::Forbidden => problem(
             S::FORBIDDEN,
             "forbidden",
-            Text::new("Sarbidea ukatuta", "Acceso denegado"),
-            Text::new(
+            Bilingual::new("Sarbidea ukatuta", "Acceso denegado"),
+            Bilingual::new(
                 "Zure rolak ez du eragiketa hau baimentzen.",
                 "Su rol no permite esta operación.",
             ),
@@ -238,8 +218,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::InvalidToken => problem(
             S::UNAUTHORIZED,
             "invalid-token",
-            Text::new("Kredentzial baliogabea", "Credencial no válida"),
-            Text::new(
+            Bilingual::new("Kredentzial baliogabea", "Credencial no válida"),
+            Bilingual::new(
                 "Tokena ez da baliozkoa, iraungita dago edo ez da guretzat. Identifikatu berriro.",
                 "El token no es válido, ha caducado o no es para este servicio. Vuelva a identificarse.",
             ),
@@ -247,17 +227,17 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::LinkVoid(error) => problem(
             S::UNAUTHORIZED,
             "link-void",
-            Text::new("Estekak ez du balio", "El enlace ya no es válido"),
+            Bilingual::new("Estekak ez du balio", "El enlace ya no es válido"),
             match error {
-                LinkError::CaseClosed => Text::new(
+                LinkError::CaseClosed => Bilingual::new(
                     "Espedientea itxita dago; esteka honek ez du gehiago balio.",
                     "El expediente está cerrado; este enlace ya no sirve.",
                 ),
-                LinkError::Cancelled => Text::new(
+                LinkError::Cancelled => Bilingual::new(
                     "Hitzordua bertan behera utzi zen; esteka honek ez du gehiago balio.",
                     "La cita fue anulada; este enlace ya no sirve.",
                 ),
-                LinkError::Rescheduled => Text::new(
+                LinkError::Rescheduled => Bilingual::new(
                     "Hitzorduaren ordua aldatu da; erabili ordu berriarekin bidalitako esteka.",
                     "La cita cambió de hora; use el enlace enviado con la nueva hora.",
                 ),
@@ -266,8 +246,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::TooManyRequests { retry_after } => problem(
             S::TOO_MANY_REQUESTS,
             "too-many-requests",
-            Text::new("Eskaera gehiegi", "Demasiadas peticiones"),
-            Text::new(
+            Bilingual::new("Eskaera gehiegi", "Demasiadas peticiones"),
+            Bilingual::new(
                 format!("Itxaron {retry_after} segundo berriro saiatu aurretik."),
                 format!("Espere {retry_after} segundos antes de volver a intentarlo."),
             ),
@@ -275,8 +255,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::InvalidIfMatch => problem(
             S::BAD_REQUEST,
             "invalid-if-match",
-            Text::new("If-Match baliogabea", "If-Match no válido"),
-            Text::new(
+            Bilingual::new("If-Match baliogabea", "If-Match no válido"),
+            Bilingual::new(
                 "If-Match goiburuak espedientearen ETag bat izan behar du, adib. \"3\".",
                 "La cabecera If-Match debe ser un ETag del expediente, p. ej. \"3\".",
             ),
@@ -284,8 +264,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::InvalidIdempotencyKey => problem(
             S::BAD_REQUEST,
             "invalid-idempotency-key",
-            Text::new("Idempotency-Key baliogabea", "Idempotency-Key no válida"),
-            Text::new(
+            Bilingual::new("Idempotency-Key baliogabea", "Idempotency-Key no válida"),
+            Bilingual::new(
                 "Idempotency-Key goiburuak 1 eta 255 karaktere ASCII inprimagarri artean ditu.",
                 "La cabecera Idempotency-Key tiene de 1 a 255 caracteres ASCII imprimibles.",
             ),
@@ -293,11 +273,11 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::IdempotencyKeyReused => problem(
             S::UNPROCESSABLE_ENTITY,
             "idempotency-key-reused",
-            Text::new(
+            Bilingual::new(
                 "Idempotency-Key berrerabilia",
                 "Idempotency-Key reutilizada",
             ),
-            Text::new(
+            Bilingual::new(
                 "Gako hau beste eskaera batekin erabili zen dagoeneko. Erabili gako berri bat eskaera berri bakoitzeko.",
                 "Esta clave ya se usó con otra petición. Use una clave nueva para cada petición nueva.",
             ),
@@ -305,8 +285,8 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::IdempotencyInProgress => problem(
             S::CONFLICT,
             "idempotency-in-progress",
-            Text::new("Eskaera martxan", "Petición en curso"),
-            Text::new(
+            Bilingual::new("Eskaera martxan", "Petición en curso"),
+            Bilingual::new(
                 "Gako bereko eskaera bat prozesatzen ari da oraindik. Saiatu berriro une batean.",
                 "Una petición con la misma clave aún se está procesando. Inténtelo de nuevo en un momento.",
             ),
@@ -321,8 +301,8 @@ fn unavailable() -> Problem {
     problem(
         StatusCode::SERVICE_UNAVAILABLE,
         "service-unavailable",
-        Text::new("Zerbitzua ez dago erabilgarri", "Servicio no disponible"),
-        Text::new(
+        Bilingual::new("Zerbitzua ez dago erabilgarri", "Servicio no disponible"),
+        Bilingual::new(
             "Zerbitzua ez dago erabilgarri une honetan; ez da ezer gorde. Saiatu berriro minutu batzuk barru.",
             "El servicio no está disponible en este momento; no se ha guardado nada. Inténtelo de nuevo en unos minutos.",
         ),
@@ -335,8 +315,8 @@ fn booking_problem(error: &BookingError) -> Problem {
         BookingError::UnknownProcedure(code) => problem(
             S::UNPROCESSABLE_ENTITY,
             "unknown-procedure",
-            Text::new("Izapide ezezaguna", "Trámite desconocido"),
-            Text::new(
+            Bilingual::new("Izapide ezezaguna", "Trámite desconocido"),
+            Bilingual::new(
                 format!("Ez dago {code} izapiderik."),
                 format!("No existe el trámite {code}."),
             ),
@@ -347,8 +327,8 @@ fn booking_problem(error: &BookingError) -> Problem {
         BookingError::VersionMismatch { expected, current } => problem(
             S::PRECONDITION_FAILED,
             "version-mismatch",
-            Text::new("Bertsioa ez dator bat", "La versión no coincide"),
-            Text::new(
+            Bilingual::new("Bertsioa ez dator bat", "La versión no coincide"),
+            Bilingual::new(
                 format!(
                     "Espedientea {current}. bertsioan dago, ez {expected}.ean; ez da ezer gorde. Irakurri berriro eta errepikatu."
                 ),
@@ -360,8 +340,8 @@ fn booking_problem(error: &BookingError) -> Problem {
         BookingError::Conflict => problem(
             S::CONFLICT,
             "concurrent-modification",
-            Text::new("Aldi bereko aldaketa", "Modificación simultánea"),
-            Text::new(
+            Bilingual::new("Aldi bereko aldaketa", "Modificación simultánea"),
+            Bilingual::new(
                 "Beste eragiketa batek espediente hau aldatu du aldi berean; ez da ezer gorde. Saiatu berriro.",
                 "Otra operación modificó este expediente a la vez; no se ha guardado nada. Inténtelo de nuevo.",
             ),
@@ -376,8 +356,8 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         AgendaError::SlotFull => problem(
             S::CONFLICT,
             "slot-full",
-            Text::new("Ordua ez dago libre", "Hora no disponible"),
-            Text::new(
+            Bilingual::new("Ordua ez dago libre", "Hora no disponible"),
+            Bilingual::new(
                 "Ez dago bideodei-gela librerik ordu horretan. Aukeratu proposatutako beste ordu bat.",
                 "No queda ninguna sala de videollamada libre a esa hora. Elija otra de las horas propuestas.",
             ),
@@ -385,11 +365,11 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         AgendaError::Slot(SlotError::TooSoon { lead_minutes }) => problem(
             S::UNPROCESSABLE_ENTITY,
             "slot-too-soon",
-            Text::new(
+            Bilingual::new(
                 "Ordua iragana edo hurbilegi",
                 "Hora pasada o demasiado próxima",
             ),
-            Text::new(
+            Bilingual::new(
                 format!("Hitzordua gutxienez {lead_minutes} minutu lehenago eskatu behar da."),
                 format!("La cita debe pedirse con al menos {lead_minutes} minutos de antelación."),
             ),
@@ -397,8 +377,8 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         AgendaError::Slot(SlotError::BeyondHorizon { horizon_days }) => problem(
             S::UNPROCESSABLE_ENTITY,
             "slot-beyond-horizon",
-            Text::new("Ordua urrunegi", "Hora demasiado lejana"),
-            Text::new(
+            Bilingual::new("Ordua urrunegi", "Hora demasiado lejana"),
+            Bilingual::new(
                 format!("Hurrengo {horizon_days} egunetarako bakarrik ematen dira hitzorduak."),
                 format!("Solo se dan citas para los próximos {horizon_days} días."),
             ),
@@ -406,8 +386,8 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         AgendaError::Slot(SlotError::Holiday { day }) => problem(
             S::UNPROCESSABLE_ENTITY,
             "slot-holiday",
-            Text::new("Jai-eguna", "Día festivo"),
-            Text::new(
+            Bilingual::new("Jai-eguna", "Día festivo"),
+            Bilingual::new(
                 format!("{day} jai-eguna da eta ez dago arretarik."),
                 format!("El {day} es festivo y no hay atención."),
             ),
@@ -415,8 +395,8 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         AgendaError::Slot(SlotError::OutsideOpeningHours) => problem(
             S::UNPROCESSABLE_ENTITY,
             "slot-outside-opening-hours",
-            Text::new("Arreta-ordutegitik kanpo", "Fuera del horario de atención"),
-            Text::new(
+            Bilingual::new("Arreta-ordutegitik kanpo", "Fuera del horario de atención"),
+            Bilingual::new(
                 "Hitzorduak arreta-ordutegiaren barruan hasi eta amaitu behar du.",
                 "La cita debe empezar y terminar dentro del horario de atención.",
             ),
@@ -426,8 +406,8 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         }) => problem(
             S::UNPROCESSABLE_ENTITY,
             "slot-not-aligned",
-            Text::new("Ordu baliogabea", "Hora no válida"),
-            Text::new(
+            Bilingual::new("Ordu baliogabea", "Hora no válida"),
+            Bilingual::new(
                 format!("Hitzorduak {granularity_minutes} minutuko tarteetan hasten dira."),
                 format!("Las citas empiezan en múltiplos de {granularity_minutes} minutos."),
             ),
@@ -438,8 +418,8 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         AgendaError::NotReserved => problem(
             S::CONFLICT,
             "not-reserved",
-            Text::new("Erreserbarik gabe", "Sin reserva"),
-            Text::new(
+            Bilingual::new("Erreserbarik gabe", "Sin reserva"),
+            Bilingual::new(
                 "Hitzorduak ez du gelarik erreserbatuta egun horretan.",
                 "La cita no tiene sala reservada ese día.",
             ),
@@ -447,8 +427,8 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         AgendaError::UnknownClerk(id) => problem(
             S::UNPROCESSABLE_ENTITY,
             "unknown-clerk",
-            Text::new("Langile ezezaguna", "Personal desconocido"),
-            Text::new(
+            Bilingual::new("Langile ezezaguna", "Personal desconocido"),
+            Bilingual::new(
                 format!("Ez dago {id} langilerik."),
                 format!("No existe el empleado o empleada {id}."),
             ),
@@ -456,8 +436,8 @@ fn agenda_problem(error: &AgendaError) -> Problem {
         AgendaError::ClerkBusy => problem(
             S::CONFLICT,
             "clerk-busy",
-            Text::new("Langilea lanpetuta", "Personal ocupado"),
-            Text::new(
+            Bilingual::new("Langilea lanpetuta", "Personal ocupado"),
+            Bilingual::new(
                 "Pertsona horrek beste hitzordu bat du ordu horretan.",
                 "Esa persona ya atiende otra cita a esa hora.",
             ),
@@ -471,71 +451,72 @@ fn agenda_problem(error: &AgendaError) -> Problem {
 
 fn request_problem(error: &CitizenRequestError) -> Problem {
     use StatusCode as S;
-    let conflict = |slug, title: Text, detail: Text| problem(S::CONFLICT, slug, title, detail);
+    let conflict =
+        |slug, title: Bilingual, detail: Bilingual| problem(S::CONFLICT, slug, title, detail);
     match error {
         CitizenRequestError::NotBooked => conflict(
             "not-booked",
-            Text::new("Hitzordurik gabe", "Sin cita"),
-            Text::new(
+            Bilingual::new("Hitzordurik gabe", "Sin cita"),
+            Bilingual::new(
                 "Eskaera honek ez du hitzordurik.",
                 "Esta solicitud no tiene cita reservada.",
             ),
         ),
         CitizenRequestError::AlreadyBooked => conflict(
             "already-booked",
-            Text::new("Dagoeneko erreserbatuta", "Ya reservada"),
-            Text::new(
+            Bilingual::new("Dagoeneko erreserbatuta", "Ya reservada"),
+            Bilingual::new(
                 "Eskaera honek beste hitzordu bat du dagoeneko.",
                 "Esta solicitud ya tiene otra cita.",
             ),
         ),
         CitizenRequestError::Cancelled => conflict(
             "case-cancelled",
-            Text::new("Hitzordua bertan behera", "Cita anulada"),
-            Text::new(
+            Bilingual::new("Hitzordua bertan behera", "Cita anulada"),
+            Bilingual::new(
                 "Hitzordua bertan behera utzi zen; ez du aldaketa gehiagorik onartzen.",
                 "La cita fue anulada; no admite más cambios.",
             ),
         ),
         CitizenRequestError::Closed => conflict(
             "case-closed",
-            Text::new("Espedientea itxita", "Expediente cerrado"),
-            Text::new(
+            Bilingual::new("Espedientea itxita", "Expediente cerrado"),
+            Bilingual::new(
                 "Espedientea itxita dago; ez du aldaketa gehiagorik onartzen.",
                 "El expediente está cerrado; no admite más cambios.",
             ),
         ),
         CitizenRequestError::NoShow => conflict(
             "no-show-recorded",
-            Text::new("Ez-agertzea erregistratuta", "Incomparecencia registrada"),
-            Text::new(
+            Bilingual::new("Ez-agertzea erregistratuta", "Incomparecencia registrada"),
+            Bilingual::new(
                 "Herritarra hitzordura agertu ez zela erregistratu zen.",
                 "Se registró que la persona no se presentó a la cita.",
             ),
         ),
         CitizenRequestError::AlreadyStarted => conflict(
             "appointment-started",
-            Text::new("Hitzordua hasi da dagoeneko", "La cita ya ha empezado"),
-            Text::new(
+            Bilingual::new("Hitzordua hasi da dagoeneko", "La cita ya ha empezado"),
+            Bilingual::new(
                 "Hasitako hitzordu bat ezin da aldatu ezta bertan behera utzi ere.",
                 "Una cita ya empezada no se puede cambiar ni anular.",
             ),
         ),
         CitizenRequestError::AppointmentOver => conflict(
             "appointment-over",
-            Text::new("Hitzordua amaitu da", "La cita ya ha terminado"),
-            Text::new(
+            Bilingual::new("Hitzordua amaitu da", "La cita ya ha terminado"),
+            Bilingual::new(
                 "Hitzorduaren ordua igaro da.",
                 "La hora de la cita ya pasó.",
             ),
         ),
         CitizenRequestError::NotStartedYet => conflict(
             "appointment-not-started",
-            Text::new(
+            Bilingual::new(
                 "Hitzordua ez da oraindik hasi",
                 "La cita aún no ha empezado",
             ),
-            Text::new(
+            Bilingual::new(
                 "Ez-agertzea hitzordua hasi ondoren bakarrik erregistra daiteke.",
                 "La incomparecencia solo se registra una vez empezada la cita.",
             ),
@@ -543,8 +524,8 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
         CitizenRequestError::TextTooLong { max } => problem(
             S::UNPROCESSABLE_ENTITY,
             "text-too-long",
-            Text::new("Testu luzeegia", "Texto demasiado largo"),
-            Text::new(
+            Bilingual::new("Testu luzeegia", "Texto demasiado largo"),
+            Bilingual::new(
                 format!("Testuak {max} karaktere gainditzen ditu."),
                 format!("El texto supera los {max} caracteres."),
             ),
@@ -552,8 +533,8 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
         CitizenRequestError::ExternalReference => problem(
             S::UNPROCESSABLE_ENTITY,
             "invalid-reference",
-            Text::new("Erreferentzia baliogabea", "Referencia no válida"),
-            Text::new(
+            Bilingual::new("Erreferentzia baliogabea", "Referencia no válida"),
+            Bilingual::new(
                 "Erreferentzia batek 1 eta 64 karaktere inprimagarri artean ditu.",
                 "Una referencia tiene de 1 a 64 caracteres imprimibles.",
             ),
@@ -568,24 +549,24 @@ pub fn for_status(status: StatusCode) -> Problem {
     let (slug, title, detail) = match status {
         S::NOT_FOUND => (
             "not-found",
-            Text::new("Ez da aurkitu", "No encontrado"),
-            Text::new(
+            Bilingual::new("Ez da aurkitu", "No encontrado"),
+            Bilingual::new(
                 "Eskatutako baliabidea ez dago.",
                 "No existe el recurso pedido.",
             ),
         ),
         S::METHOD_NOT_ALLOWED => (
             "method-not-allowed",
-            Text::new("Metodoa ez dago baimenduta", "Método no permitido"),
-            Text::new(
+            Bilingual::new("Metodoa ez dago baimenduta", "Método no permitido"),
+            Bilingual::new(
                 "Baliabide honek ez du metodo hori onartzen.",
                 "Este recurso no admite ese método.",
             ),
         ),
         S::PAYLOAD_TOO_LARGE => (
             "payload-too-large",
-            Text::new("Eskaera handiegia", "Petición demasiado grande"),
-            Text::new(
+            Bilingual::new("Eskaera handiegia", "Petición demasiado grande"),
+            Bilingual::new(
                 "Eskaeraren gorputzak baimendutako tamaina gainditzen du.",
                 "El cuerpo de la petición supera el tamaño permitido.",
             ),
@@ -593,8 +574,8 @@ pub fn for_status(status: StatusCode) -> Problem {
         S::UNSUPPORTED_MEDIA_TYPE => return describe(&ApiError::UnsupportedMediaType),
         S::REQUEST_TIMEOUT => (
             "request-timeout",
-            Text::new("Denbora agortuta", "Tiempo agotado"),
-            Text::new(
+            Bilingual::new("Denbora agortuta", "Tiempo agotado"),
+            Bilingual::new(
                 "Eskaerak denbora gehiegi behar izan du; ez da ezer gorde.",
                 "La petición tardó demasiado; no se ha guardado nada.",
             ),
@@ -602,16 +583,16 @@ pub fn for_status(status: StatusCode) -> Problem {
         S::SERVICE_UNAVAILABLE => return unavailable(),
         s if s.is_server_error() => (
             "internal-error",
-            Text::new("Barne-errorea", "Error interno"),
-            Text::new(
+            Bilingual::new("Barne-errorea", "Error interno"),
+            Bilingual::new(
                 "Ustekabeko errore bat gertatu da. Eman eskaeraren identifikatzailea arreta-zerbitzuari.",
                 "Se ha producido un error inesperado. Indique el identificador de la petición al servicio de atención.",
             ),
         ),
         _ => (
             "bad-request",
-            Text::new("Eskaera okerra", "Petición incorrecta"),
-            Text::new(
+            Bilingual::new("Eskaera okerra", "Petición incorrecta"),
+            Bilingual::new(
                 "Zerbitzariak ezin du eskaera hau prozesatu.",
                 "El servidor no puede procesar esta petición.",
             ),

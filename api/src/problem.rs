@@ -16,7 +16,8 @@ use domain::values::Language;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::messages::{Text, describe};
+use crate::messages::describe;
+use domain::procedure::Bilingual;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -25,15 +26,15 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub struct Problem {
     pub status: StatusCode,
     pub slug: &'static str,
-    pub title: Text,
-    pub detail: Text,
+    pub title: Bilingual,
+    pub detail: Bilingual,
     pub errors: Vec<FieldProblem>,
 }
 
 #[derive(Debug, Clone)]
 pub struct FieldProblem {
     pub field: String,
-    pub message: Text,
+    pub message: Bilingual,
 }
 
 /// The body of every error response (RFC 9457).

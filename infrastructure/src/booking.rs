@@ -299,6 +299,21 @@ impl BookingService {
         Ok(state(request_id, outcome))
     }
 
+    /// Runs a command on an existing case, conditional on `expected` when given.
+    async fn on_case(
+        &self,
+        request_id: Uuid,
+        command: CitizenRequestCommand,
+        metadata: &EventMetadata,
+        expected: Option<usize>,
+    ) -> Result<Outcome<CitizenRequest>, BookingError> {
+        self.load_expecting(request_id, expected).await?;
+        Ok(self
+            .requests
+            .execute_expecting(&request_id.to_string(), command, metadata, expected)
+            .await?)
+    }
+
     pub async fn cancel(
         &self,
         request_id: Uuid,
@@ -307,15 +322,13 @@ impl BookingService {
         metadata: &EventMetadata,
         expected: Option<usize>,
     ) -> Result<CaseState, BookingError> {
-        self.load_expecting(request_id, expected).await?;
         let command = CitizenRequestCommand::Cancel(CancelAppointment {
             reason,
             cancelled_by,
             at: self.clock.now(),
         });
         let outcome = self
-            .requests
-            .execute_expecting(&request_id.to_string(), command, metadata, expected)
+            .on_case(request_id, command, metadata, expected)
             .await?;
         if let Some(booking) = outcome.aggregate.booking() {
             self.release(request_id, booking.slot, ReleaseReason::Cancelled, metadata)
@@ -330,13 +343,11 @@ impl BookingService {
         metadata: &EventMetadata,
         expected: Option<usize>,
     ) -> Result<CaseState, BookingError> {
-        self.load_expecting(request_id, expected).await?;
         let command = CitizenRequestCommand::RecordNoShow(RecordNoShow {
             at: self.clock.now(),
         });
         let outcome = self
-            .requests
-            .execute_expecting(&request_id.to_string(), command, metadata, expected)
+            .on_case(request_id, command, metadata, expected)
             .await?;
         Ok(state(request_id, outcome))
     }
@@ -350,7 +361,6 @@ impl BookingService {
         metadata: &EventMetadata,
         expected: Option<usize>,
     ) -> Result<CaseState, BookingError> {
-        self.load_expecting(request_id, expected).await?;
         let command = CitizenRequestCommand::Close(CloseCase {
             outcome,
             summary,
@@ -358,8 +368,7 @@ impl BookingService {
             at: self.clock.now(),
         });
         let outcome = self
-            .requests
-            .execute_expecting(&request_id.to_string(), command, metadata, expected)
+            .on_case(request_id, command, metadata, expected)
             .await?;
         Ok(state(request_id, outcome))
     }

@@ -40,7 +40,7 @@ pub enum ConfigError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
-    /// A developer's machine: database created when missing, caller identity from headers.
+    /// A developer's machine: database created when missing, development keys trusted.
     Local,
     /// The council's servers: refuses anything that is only fit for development.
     Production,
