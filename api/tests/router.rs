@@ -105,9 +105,11 @@ async fn staff_routes_refuse_anonymous_and_unauthorised_callers_before_reading_t
     let (status, _, _) = problem(auditor).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let mut forged = token(Role::Clerk);
-    forged.pop();
-    forged.push('A');
+    // Change the first character of the signature (a whole 6-bit digit, never padding bits).
+    let genuine = token(Role::Clerk);
+    let (signed, signature) = genuine.rsplit_once('.').expect("a JWT");
+    let first = if signature.starts_with('A') { 'B' } else { 'A' };
+    let forged = format!("{signed}.{first}{}", &signature[1..]);
     let tampered = Request::get("/v1/agenda?date=2026-12-01")
         .header(header::AUTHORIZATION, format!("Bearer {forged}"))
         .body(Body::empty())
