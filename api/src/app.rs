@@ -62,6 +62,8 @@ pub fn app(state: AppState) -> Router {
                 .layer(limit(1024)),
         )
         .route("/v1/requests/{id}/history", get(history::history))
+        .route("/v1/requests/{id}/history/verify", get(history::verify))
+        .route("/v1/requests/{id}/export", get(history::export))
         .route("/v1/agenda", get(agenda::day))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))

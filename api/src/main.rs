@@ -6,8 +6,8 @@ use api::server;
 use clap::{Parser, Subcommand};
 use domain::metadata::Role;
 use infrastructure::config::{LogFormat, Profile, Settings};
-use infrastructure::projector;
 use infrastructure::tokens::DevelopmentKeys;
+use infrastructure::{audit, projector};
 
 #[derive(Parser)]
 #[command(
@@ -38,10 +38,28 @@ enum Command {
         #[arg(long, default_value_t = 480)]
         minutes: i64,
     },
+    /// Tamper evidence.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Read models.
     Projections {
         #[command(subcommand)]
         command: ProjectionsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute hash chains and name the first event that does not match in each broken one.
+    Verify {
+        /// One case (its request id).
+        #[arg(long, conflicts_with = "all")]
+        case: Option<uuid::Uuid>,
+        /// Every aggregate (the default).
+        #[arg(long)]
+        all: bool,
     },
 }
 
@@ -86,6 +104,9 @@ async fn main() -> ExitCode {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Command::Projections { command } => projections(settings, command).await,
+        Command::Audit {
+            command: AuditCommand::Verify { case, .. },
+        } => audit(&settings, case).await,
         Command::Token { role, sub, minutes } => token(&settings, &role, &sub, minutes),
     };
     match result {
@@ -126,6 +147,45 @@ fn token(settings: &Settings, role: &str, sub: &str, minutes: i64) -> Result<(),
         )
     );
     Ok(())
+}
+
+async fn audit(settings: &Settings, case: Option<uuid::Uuid>) -> Result<(), String> {
+    let pool = server::connect(settings).await.map_err(|e| e.to_string())?;
+    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+    let breaks = match case {
+        Some(id) => {
+            let events = audit::stored_events(&mut conn, "CitizenRequest", &id.to_string())
+                .await
+                .map_err(|e| e.to_string())?;
+            if events.is_empty() {
+                return Err(format!("there is no request {id}"));
+            }
+            println!("{} events checked", events.len());
+            audit::verify_chain(&events)
+                .map(|finding| audit::Break {
+                    aggregate_type: "CitizenRequest".into(),
+                    aggregate_id: id.to_string(),
+                    finding,
+                })
+                .into_iter()
+                .collect()
+        }
+        None => {
+            let (read, breaks) = audit::verify_all(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{read} events checked");
+            breaks
+        }
+    };
+    if breaks.is_empty() {
+        println!("every hash chain is intact");
+        return Ok(());
+    }
+    for b in &breaks {
+        println!("{}/{}: {}", b.aggregate_type, b.aggregate_id, b.finding);
+    }
+    Err(format!("{} broken hash chain(s)", breaks.len()))
 }
 
 async fn projections(settings: Settings, command: ProjectionsCommand) -> Result<(), String> {

@@ -24,6 +24,7 @@ pub enum FieldIssue {
     OneOf(&'static [&'static str]),
     DateRange { max_days: u32 },
     Limit { max: u32 },
+    Version { max: i64 },
     Cursor,
     Value(ValueError),
     Request(CitizenRequestError),
@@ -85,6 +86,10 @@ fn issue_text(issue: &FieldIssue) -> Bilingual {
         FieldIssue::Limit { max } => Bilingual::new(
             format!("1 eta {max} arteko zenbaki bat izan behar du."),
             format!("Debe ser un número entre 1 y {max}."),
+        ),
+        FieldIssue::Version { max } => Bilingual::new(
+            format!("1 eta {max} arteko bertsio bat izan behar du."),
+            format!("Debe ser una versión entre 1 y {max}."),
         ),
         FieldIssue::Cursor => Bilingual::new(
             "Kurtsore ezezaguna: erabili aurreko orriaren next_cursor.",
