@@ -14,7 +14,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
-use crate::routes::{agenda, availability, health, history, procedures, requests};
+use crate::routes::{agenda, availability, health, history, procedures, reports, requests};
 use crate::state::AppState;
 
 /// The whole HTTP application.
@@ -65,6 +65,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/requests/{id}/history/verify", get(history::verify))
         .route("/v1/requests/{id}/export", get(history::export))
         .route("/v1/agenda", get(agenda::day))
+        .route("/v1/reports/daily", get(reports::daily))
+        .route("/v1/reports/occupancy", get(reports::occupancy))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", document()))

@@ -203,6 +203,8 @@ roles! {
     CaseReaders => [Clerk, Supervisor, Auditor];
     /// Who may replay a case's history.
     Auditors => [Auditor, Supervisor];
+    /// Who may read the figures.
+    Reporters => [Reporting, Supervisor, Auditor];
 }
 
 /// Link purposes.

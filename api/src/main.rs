@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use api::server;
 use clap::{Parser, Subcommand};
 use domain::metadata::Role;
+use infrastructure::anchors::{self, SealingKey};
 use infrastructure::config::{LogFormat, Profile, Settings};
 use infrastructure::tokens::DevelopmentKeys;
 use infrastructure::{audit, projector};
@@ -52,6 +53,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
+    /// Seal the hash-chain heads of every full day (UTC) not anchored yet, or of one day.
+    Anchor {
+        /// One day, YYYY-MM-DD (UTC), today included.
+        #[arg(long)]
+        day: Option<chrono::NaiveDate>,
+    },
     /// Recompute hash chains and name the first event that does not match in each broken one.
     Verify {
         /// One case (its request id).
@@ -107,6 +114,9 @@ async fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify { case, .. },
         } => audit(&settings, case).await,
+        Command::Audit {
+            command: AuditCommand::Anchor { day },
+        } => anchor(&settings, day).await,
         Command::Token { role, sub, minutes } => token(&settings, &role, &sub, minutes),
     };
     match result {
@@ -178,14 +188,58 @@ async fn audit(settings: &Settings, case: Option<uuid::Uuid>) -> Result<(), Stri
             breaks
         }
     };
-    if breaks.is_empty() {
+    let mut anchor_breaks = Vec::new();
+    if case.is_none() {
+        let key = SealingKey::from_settings(settings).map_err(|e| e.to_string())?;
+        let (checked, found) = anchors::verify_anchors(&mut conn, &key)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("{checked} daily anchors checked");
+        anchor_breaks = found;
+    }
+    if breaks.is_empty() && anchor_breaks.is_empty() {
         println!("every hash chain is intact");
         return Ok(());
     }
     for b in &breaks {
         println!("{}/{}: {}", b.aggregate_type, b.aggregate_id, b.finding);
     }
-    Err(format!("{} broken hash chain(s)", breaks.len()))
+    for b in &anchor_breaks {
+        println!("anchor of {}: {}", b.day, b.reason);
+    }
+    Err(format!(
+        "{} broken hash chain(s), {} broken anchor(s)",
+        breaks.len(),
+        anchor_breaks.len()
+    ))
+}
+
+async fn anchor(settings: &Settings, day: Option<chrono::NaiveDate>) -> Result<(), String> {
+    let key = SealingKey::from_settings(settings).map_err(|e| e.to_string())?;
+    let pool = server::connect(settings).await.map_err(|e| e.to_string())?;
+    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+    match day {
+        Some(day) => {
+            let written = anchors::anchor_day(&mut conn, day, &key)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{day}: {}",
+                if written {
+                    "anchored"
+                } else {
+                    "already anchored"
+                }
+            );
+        }
+        None => {
+            let written = anchors::anchor_until_yesterday(&mut conn, &key, chrono::Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{written} day(s) anchored");
+        }
+    }
+    Ok(())
 }
 
 async fn projections(settings: Settings, command: ProjectionsCommand) -> Result<(), String> {
@@ -194,7 +248,11 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> Result<
         .map_err(|e| e.to_string())?;
     match command {
         ProjectionsCommand::Rebuild { name } => {
-            let all = projector::all();
+            let timezone = settings
+                .service_calendar()
+                .map_err(|e| e.to_string())?
+                .timezone;
+            let all = projector::all(timezone);
             let chosen: Vec<_> = match &name {
                 None => all,
                 Some(name) => {

@@ -3,7 +3,7 @@
 use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
-use crate::routes::{agenda, availability, health, history, procedures, requests, views};
+use crate::routes::{agenda, availability, health, history, procedures, reports, requests, views};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +30,8 @@ use crate::routes::{agenda, availability, health, history, procedures, requests,
         history::verify,
         history::export,
         agenda::day,
+        reports::daily,
+        reports::occupancy,
         health::live,
         health::ready,
     ),
@@ -40,6 +42,7 @@ use crate::routes::{agenda, availability, health, history, procedures, requests,
         (name = "cases", description = "A citizen request's lifecycle"),
         (name = "agenda", description = "Rooms and clerks per day"),
         (name = "audit", description = "Case histories"),
+        (name = "reports", description = "Figures for reporting tools"),
         (name = "operations", description = "Health"),
     )
 )]

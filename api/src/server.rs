@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use infrastructure::anchors::{self, SealingKey};
 use infrastructure::booking::BookingService;
 use infrastructure::clock::SystemClock;
 use infrastructure::config::{Profile, Settings};
@@ -29,6 +30,8 @@ pub enum StartError {
     Listen(String, std::io::Error),
     #[error(transparent)]
     Auth(#[from] infrastructure::tokens::AuthSetupError),
+    #[error(transparent)]
+    Sealing(#[from] infrastructure::anchors::AnchorError),
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
@@ -78,7 +81,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let (stop, stopped) = watch::channel(false);
     let projectors = ProjectorRunner {
         pool: pool.clone(),
-        projectors: projector::all(),
+        projectors: projector::all(state.booking.calendar().timezone),
         batch: settings.projections.batch_size,
         poll: Duration::from_millis(settings.projections.poll_interval_ms),
     }
@@ -90,7 +93,9 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         interval: Duration::from_secs(settings.reconciler.interval_seconds),
     }
     .spawn(stopped.clone());
-    let housekeeping = spawn_housekeeping(pool.clone(), settings.idempotency_hours, stopped);
+    let sealing = SealingKey::from_settings(&settings)?;
+    let housekeeping =
+        spawn_housekeeping(pool.clone(), settings.idempotency_hours, sealing, stopped);
     let listener = TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| StartError::Listen(settings.listen.clone(), e))?;
@@ -110,10 +115,12 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     served.map_err(StartError::Serve)
 }
 
-/// Forgets idempotency keys past their retention, hourly.
+/// Hourly: forgets idempotency keys past their retention, and anchors the hash chains of every
+/// full day not anchored yet.
 fn spawn_housekeeping(
     pool: PgPool,
     hours: u32,
+    sealing: SealingKey,
     mut stopped: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -122,6 +129,15 @@ fn spawn_housekeeping(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),
                 Err(error) => tracing::warn!(%error, "idempotency housekeeping failed"),
+            }
+            let anchored = async {
+                let mut conn = pool.acquire().await?;
+                anchors::anchor_until_yesterday(&mut conn, &sealing, chrono::Utc::now()).await
+            };
+            match anchored.await {
+                Ok(0) => {}
+                Ok(days) => tracing::info!(days, "anchored the hash chains"),
+                Err(error) => tracing::warn!(%error, "anchoring failed"),
             }
             tokio::select! {
                 _ = stopped.changed() => return,

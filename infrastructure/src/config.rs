@@ -75,6 +75,15 @@ pub struct Settings {
     pub rate_limits: RateLimitSettings,
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_hours: u32,
+    pub audit: AuditSettings,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// The council's sealing key for daily anchors: an Ed25519 private key, PKCS#8 PEM. Required
+    /// in production; the local profile generates one in `auth.data_dir` when absent.
+    pub sealing_key_file: Option<PathBuf>,
 }
 
 /// Who may call: staff tokens from the council's identity provider, citizens' capability links.
@@ -246,6 +255,7 @@ impl Default for Settings {
                 burst: 20,
             },
             idempotency_hours: 24,
+            audit: AuditSettings::default(),
         }
     }
 }
@@ -362,7 +372,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 15] = [
+const TOP_LEVEL_KEYS: [&str; 16] = [
     "profile",
     "listen",
     "database_url",
@@ -378,6 +388,7 @@ const TOP_LEVEL_KEYS: [&str; 15] = [
     "auth",
     "rate_limits",
     "idempotency_hours",
+    "audit",
 ];
 
 impl Settings {

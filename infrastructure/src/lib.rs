@@ -1,6 +1,7 @@
 //! Adapters: PostgreSQL event store and read models, the global log and its projectors, the
 //! booking process manager, configuration.
 
+pub mod anchors;
 pub mod audit;
 pub mod booking;
 pub mod clock;

@@ -218,3 +218,77 @@ pub async fn case_summary_from_events(
     }
     Ok(summary)
 }
+
+/// One row of `report_daily`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReportRow {
+    pub service_day: NaiveDate,
+    pub procedure: String,
+    pub channel: String,
+    pub language: String,
+    pub booked: i32,
+    pub rescheduled_in: i32,
+    pub rescheduled_out: i32,
+    pub cancelled: i32,
+    pub no_shows: i32,
+    pub closed: i32,
+    pub waiting_days_total: i64,
+}
+
+/// Report rows of the service days from `from` to `to`, in key order.
+pub async fn report_daily(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ReportRow>, sqlx::Error> {
+    sqlx::query(
+        "SELECT service_day, procedure_code, channel, language, booked, rescheduled_in, rescheduled_out, \
+           cancelled, no_shows, closed, waiting_days_total FROM report_daily \
+         WHERE service_day BETWEEN $1 AND $2 ORDER BY service_day, procedure_code, channel, language",
+    )
+    .bind(from)
+    .bind(to)
+    .try_map(|row: PgRow| {
+        Ok(ReportRow {
+            service_day: row.try_get("service_day")?,
+            procedure: row.try_get("procedure_code")?,
+            channel: row.try_get("channel")?,
+            language: row.try_get("language")?,
+            booked: row.try_get("booked")?,
+            rescheduled_in: row.try_get("rescheduled_in")?,
+            rescheduled_out: row.try_get("rescheduled_out")?,
+            cancelled: row.try_get("cancelled")?,
+            no_shows: row.try_get("no_shows")?,
+            closed: row.try_get("closed")?,
+            waiting_days_total: row.try_get("waiting_days_total")?,
+        })
+    })
+    .fetch_all(conn)
+    .await
+}
+
+/// Minutes reserved per service day and room, and assigned per day and clerk, from the agenda.
+pub async fn occupancy(
+    conn: &mut PgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(Vec<(NaiveDate, i16, i64)>, Vec<(NaiveDate, String, i64)>), sqlx::Error> {
+    let rooms = sqlx::query_as(
+        "SELECT service_day, room, (sum(extract(epoch FROM slot_end - slot_start)) / 60)::bigint \
+         FROM agenda_reservation WHERE service_day BETWEEN $1 AND $2 GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let clerks = sqlx::query_as(
+        "SELECT service_day, clerk_id, (sum(extract(epoch FROM slot_end - slot_start)) / 60)::bigint \
+         FROM agenda_reservation WHERE service_day BETWEEN $1 AND $2 AND clerk_id IS NOT NULL \
+         GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((rooms, clerks))
+}

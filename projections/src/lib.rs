@@ -7,5 +7,6 @@ pub mod agenda;
 pub mod availability;
 pub mod case_summary;
 pub mod log;
+pub mod report;
 
 pub use log::{DecodeError, LogPosition, LoggedEvent};

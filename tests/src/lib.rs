@@ -70,8 +70,8 @@ impl TestDb {
             let mut conn = self.pool.acquire().await.expect("connection");
             let head = global_log::readable_head(&mut conn).await.expect("head");
             let mut behind = false;
-            for p in projector::all() {
-                let at = projector::checkpoint(&mut conn, p.name())
+            for name in projector::NAMES {
+                let at = projector::checkpoint(&mut conn, name)
                     .await
                     .expect("checkpoint");
                 behind |= head != LogPosition::START && at < head;
@@ -139,7 +139,7 @@ pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
     let (stop, stopped) = watch::channel(false);
     ProjectorRunner {
         pool: db.pool.clone(),
-        projectors: projector::all(),
+        projectors: projector::all(state.booking.calendar().timezone),
         batch: settings.projections.batch_size,
         poll: Duration::from_millis(settings.projections.poll_interval_ms),
     }

@@ -272,3 +272,89 @@ async fn a_case_file_exports_as_one_document() {
     .expect("export");
     assert_eq!(clerk.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_daily_anchor_reveals_a_deleted_last_event_and_a_rewritten_anchor() {
+    let app = spawn_app().await;
+    let (a, _) = case_with_events(&app, 3, 1, true).await;
+    let (_b, _) = case_with_events(&app, 8, 1, false).await;
+    let key = infrastructure::anchors::SealingKey::development(&tests::test_keys_dir())
+        .expect("sealing key");
+    let today = chrono::Utc::now().date_naive();
+    let mut conn = app.db.conn().await;
+    assert!(
+        infrastructure::anchors::anchor_day(&mut conn, today, &key)
+            .await
+            .expect("anchor")
+    );
+    assert!(
+        !infrastructure::anchors::anchor_day(&mut conn, today, &key)
+            .await
+            .expect("anchor"),
+        "anchored once"
+    );
+    let (checked, breaks) = infrastructure::anchors::verify_anchors(&mut conn, &key)
+        .await
+        .expect("verify");
+    assert_eq!((checked, breaks.len()), (1, 0));
+    let (ok, report) = audit_verify(&app, &["--all"]);
+    assert!(ok && report.contains("1 daily anchors checked"), "{report}");
+
+    // The last event of a case leaves no gap in its chain; only the anchor shows it is gone.
+    sqlx::query("ALTER TABLE events DISABLE TRIGGER events_append_only")
+        .execute(&mut conn)
+        .await
+        .expect("disable");
+    sqlx::query("DELETE FROM events WHERE aggregate_id = $1 AND sequence = 3")
+        .bind(&a)
+        .execute(&mut conn)
+        .await
+        .expect("delete");
+    sqlx::query("ALTER TABLE events ENABLE TRIGGER events_append_only")
+        .execute(&mut conn)
+        .await
+        .expect("enable");
+    assert_eq!(
+        verification(&app, &a).await["intact"],
+        true,
+        "the chain alone cannot see it"
+    );
+    let (_, breaks) = infrastructure::anchors::verify_anchors(&mut conn, &key)
+        .await
+        .expect("verify");
+    assert_eq!(breaks.len(), 1);
+    assert_eq!(breaks[0].day, today);
+    assert!(
+        breaks[0].reason.contains("altered, deleted or added"),
+        "{}",
+        breaks[0].reason
+    );
+    let (ok, report) = audit_verify(&app, &["--all"]);
+    assert!(
+        !ok && report.contains(&format!("anchor of {today}")),
+        "{report}"
+    );
+
+    // Rewriting the anchor to match the tampered events breaks its seal.
+    let (heads, digest) = infrastructure::anchors::heads_digest(
+        &mut conn,
+        chrono::Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .expect("digest");
+    sqlx::query("UPDATE audit_anchors SET heads = $1, digest = $2")
+        .bind(heads as i32)
+        .bind(digest)
+        .execute(&mut conn)
+        .await
+        .expect("rewrite");
+    let (_, breaks) = infrastructure::anchors::verify_anchors(&mut conn, &key)
+        .await
+        .expect("verify");
+    assert_eq!(breaks.len(), 1);
+    assert!(
+        breaks[0].reason.contains("differs from what was sealed"),
+        "{}",
+        breaks[0].reason
+    );
+}

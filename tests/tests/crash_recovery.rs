@@ -156,7 +156,7 @@ async fn assert_read_models_match_events(db: &TestDb) {
         assert_eq!(row, want);
     }
     let total = db.event_count().await;
-    for name in ["case_summary", "agenda"] {
+    for name in infrastructure::projector::NAMES {
         let applied = db
             .count(&format!(
                 "SELECT events_applied FROM projector_checkpoints WHERE projector = '{name}'"
@@ -208,6 +208,11 @@ async fn a_killed_server_loses_nothing_and_doubles_nothing() {
         .await
         .expect("summaries");
     let agenda_before = read_models::agenda(&mut conn, None).await.expect("agenda");
+    let far = chrono::NaiveDate::from_ymd_opt(2100, 1, 1).expect("date");
+    let epoch = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("date");
+    let report_before = read_models::report_daily(&mut conn, epoch, far)
+        .await
+        .expect("report");
     let output = std::process::Command::new(tests::arreta_binary())
         .args(["projections", "rebuild"])
         .env("ARRETA_CONFIG", config.path())
@@ -221,7 +226,9 @@ async fn a_killed_server_loses_nothing_and_doubles_nothing() {
     );
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(
-        report.contains("case_summary: rebuilt from") && report.contains("agenda: rebuilt from"),
+        report.contains("case_summary: rebuilt from")
+            && report.contains("agenda: rebuilt from")
+            && report.contains("report: rebuilt from"),
         "{report}"
     );
     assert_eq!(
@@ -233,6 +240,13 @@ async fn a_killed_server_loses_nothing_and_doubles_nothing() {
     assert_eq!(
         read_models::agenda(&mut conn, None).await.expect("agenda"),
         agenda_before
+    );
+    assert!(!report_before.is_empty());
+    assert_eq!(
+        read_models::report_daily(&mut conn, epoch, far)
+            .await
+            .expect("report"),
+        report_before
     );
     assert_read_models_match_events(&db).await;
 }

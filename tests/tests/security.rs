@@ -169,6 +169,30 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             Value::Null,
             [U, F, F, F, F, F, F, A, A],
         ),
+        (
+            Method::GET,
+            "/v1/requests/{id}/history/verify",
+            Value::Null,
+            [U, F, F, F, A, F, F, F, A],
+        ),
+        (
+            Method::GET,
+            "/v1/requests/{id}/export",
+            Value::Null,
+            [U, F, F, F, A, F, F, F, A],
+        ),
+        (
+            Method::GET,
+            "/v1/reports/daily?from=2027-01-01&to=2027-01-31",
+            Value::Null,
+            [U, A, F, F, A, F, F, F, A],
+        ),
+        (
+            Method::GET,
+            "/v1/reports/occupancy?from=2027-01-01&to=2027-01-31&format=csv",
+            Value::Null,
+            [U, A, F, F, A, F, F, F, A],
+        ),
     ];
     let mut report = String::new();
     for (row, (method, template, body, expected)) in table.iter().enumerate() {

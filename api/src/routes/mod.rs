@@ -6,5 +6,6 @@ pub mod availability;
 pub mod health;
 pub mod history;
 pub mod procedures;
+pub mod reports;
 pub mod requests;
 pub mod views;

@@ -7,10 +7,12 @@
 
 mod agenda;
 mod case_summary;
+mod report;
 mod runner;
 
 pub use agenda::AgendaProjector;
 pub use case_summary::CaseSummaryProjector;
+pub use report::ReportProjector;
 pub use runner::{ProjectorRunner, catch_up, checkpoint, rebuild};
 
 use async_trait::async_trait;
@@ -43,10 +45,14 @@ pub trait Projector: Send + Sync {
     ) -> Result<(), ProjectionError>;
 }
 
-/// Every projector Arreta runs.
-pub fn all() -> Vec<std::sync::Arc<dyn Projector>> {
+/// Every projector Arreta runs; reports count days in the council's `timezone`.
+pub fn all(timezone: chrono_tz::Tz) -> Vec<std::sync::Arc<dyn Projector>> {
     vec![
         std::sync::Arc::new(CaseSummaryProjector),
         std::sync::Arc::new(AgendaProjector),
+        std::sync::Arc::new(ReportProjector { timezone }),
     ]
 }
+
+/// The names of every projector, as checkpoints and `projections rebuild` know them.
+pub const NAMES: [&str; 3] = ["case_summary", "agenda", "report"];

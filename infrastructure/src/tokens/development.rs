@@ -19,6 +19,7 @@ use super::staff::TrustedKey;
 const PRIVATE_FILE: &str = "dev-staff-ed25519.pem";
 const PUBLIC_FILE: &str = "dev-staff-ed25519.pub.pem";
 const SECRET_FILE: &str = "dev-capability-secret";
+const SEALING_FILE: &str = "dev-sealing-ed25519.pem";
 pub const DEVELOPMENT_KID: &str = "arreta-development";
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +121,22 @@ impl DevelopmentKeys {
         })
     }
 
+    /// The development sealing key's private PEM, created on first use.
+    pub fn sealing_pem(dir: &Path) -> Result<String, DevelopmentKeyError> {
+        let io = |e| DevelopmentKeyError::Io(dir.display().to_string(), e);
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let path = dir.join(SEALING_FILE);
+        if !path.exists() {
+            let mut seed = [0u8; 32];
+            rand::rng().fill_bytes(&mut seed);
+            let pem = SigningKey::from_bytes(&seed)
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(|e| DevelopmentKeyError::Key(path.display().to_string(), e.to_string()))?;
+            create_once(&path, pem.as_bytes()).map_err(io)?;
+        }
+        std::fs::read_to_string(&path).map_err(io)
+    }
+
     /// The public key's PEM, as the production check compares it.
     pub fn public_pem(&self) -> &str {
         &self.public_pem
@@ -161,4 +178,13 @@ impl DevelopmentKeys {
         // Ed25519 signing of a serialisable struct cannot fail.
         jsonwebtoken::encode(&header, &claims, &self.encoding).unwrap_or_default()
     }
+}
+
+/// The public key (SPKI PEM) of an Ed25519 private key in PKCS#8 PEM.
+pub fn public_pem_of(private_pem: &[u8]) -> Result<String, String> {
+    let text = std::str::from_utf8(private_pem).map_err(|e| e.to_string())?;
+    let key = SigningKey::from_pkcs8_pem(text).map_err(|e| e.to_string())?;
+    key.verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .map_err(|e| e.to_string())
 }

@@ -14,7 +14,7 @@ mod staff;
 
 pub use authenticator::{AuthSetupError, Authenticator, Credential};
 pub use capability::{CapabilityClaims, CapabilityKeys};
-pub use development::{DevelopmentKeyError, DevelopmentKeys};
+pub use development::{DevelopmentKeyError, DevelopmentKeys, public_pem_of};
 pub use staff::{KeyError, StaffIdentity, StaffVerifier, TrustedKey};
 
 #[cfg(test)]

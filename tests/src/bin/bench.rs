@@ -316,7 +316,7 @@ async fn main() -> anyhow::Result<()> {
         .fetch_one(&pool)
         .await?;
     let mut rebuilds = Vec::new();
-    for projector in infrastructure::projector::all() {
+    for projector in infrastructure::projector::all(chrono_tz::Europe::Madrid) {
         let started = Instant::now();
         let applied = infrastructure::projector::rebuild(&pool, projector.as_ref(), 500).await?;
         rebuilds.push((
