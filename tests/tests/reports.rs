@@ -8,7 +8,7 @@ use futures::StreamExt;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tests::{as_clerk, as_role, booking_body, local_at, spawn_app};
+use tests::{as_clerk, as_role, booking_body, local_at, open_settings, spawn_app_with};
 
 const PROCEDURES: [&str; 6] = [
     "PADRON-ALTA",
@@ -50,9 +50,12 @@ fn today() -> NaiveDate {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn report_figures_match_a_hand_count_of_a_generated_month() {
-    let app = spawn_app().await;
+    // Six rooms, so that a month holds several thousand cases.
+    let mut settings = open_settings();
+    settings.calendar.rooms = 6;
+    let app = spawn_app_with(settings).await;
     let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
-    let wanted: Vec<(i64, u32, u32, &str, &str, &str)> = (0..4000)
+    let wanted: Vec<(i64, u32, u32, &str, &str, &str)> = (0..5000)
         .map(|_| {
             (
                 rng.random_range(1..=30),
@@ -95,7 +98,7 @@ async fn report_figures_match_a_hand_count_of_a_generated_month() {
         .await;
     let mut cases: Vec<Case> = booked.into_iter().flatten().collect();
     assert!(
-        cases.len() > 2000,
+        cases.len() > 3500,
         "too few bookings to mean anything: {}",
         cases.len()
     );
