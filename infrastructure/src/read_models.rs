@@ -187,9 +187,7 @@ pub enum ReadError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
     #[error(transparent)]
-    Decode(#[from] projections::DecodeError),
-    #[error(transparent)]
-    Fold(#[from] projections::case_summary::FoldError),
+    Fold(#[from] projections::case_summary::FoldLogError),
 }
 
 /// The case summary folded straight from the case's events, as the projector would write it.
@@ -205,18 +203,7 @@ pub async fn case_summary_from_events(
         None,
     )
     .await?;
-    let mut summary = None;
-    for event in &events {
-        let payload = event.decode()?;
-        summary = Some(projections::case_summary::apply(
-            summary,
-            request_id,
-            event.sequence,
-            &payload,
-            event.recorded_at,
-        )?);
-    }
-    Ok(summary)
+    Ok(projections::case_summary::fold_log(request_id, &events)?)
 }
 
 /// One row of `report_daily`.

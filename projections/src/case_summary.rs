@@ -47,6 +47,34 @@ pub enum FoldError {
     },
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum FoldLogError {
+    #[error(transparent)]
+    Decode(#[from] crate::DecodeError),
+    #[error(transparent)]
+    Fold(#[from] FoldError),
+}
+
+/// The summary of a request folded from its logged events, in sequence order from the first
+/// (`None` when there are none).
+pub fn fold_log(
+    request_id: Uuid,
+    events: &[crate::LoggedEvent],
+) -> Result<Option<CaseSummary>, FoldLogError> {
+    let mut summary = None;
+    for event in events {
+        let payload: CitizenRequestEvent = event.decode()?;
+        summary = Some(apply(
+            summary,
+            request_id,
+            event.sequence,
+            &payload,
+            event.recorded_at,
+        )?);
+    }
+    Ok(summary)
+}
+
 /// Folds one event of a request into its summary. `at` is when the event was recorded.
 pub fn apply(
     current: Option<CaseSummary>,

@@ -121,17 +121,9 @@ impl From<LoggedEvent> for HistoryItem {
 
 /// The case summary folded from `events` (in order, from the first).
 fn fold(id: Uuid, events: &[LoggedEvent]) -> Result<CaseSummary, ApiError> {
-    let mut summary = None;
-    for event in events {
-        let payload = event
-            .decode()
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        summary = Some(
-            case_summary::apply(summary, id, event.sequence, &payload, event.recorded_at)
-                .map_err(|e| ApiError::Internal(e.to_string()))?,
-        );
-    }
-    summary.ok_or(ApiError::NotFound)
+    case_summary::fold_log(id, events)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or(ApiError::NotFound)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

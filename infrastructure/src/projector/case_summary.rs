@@ -1,9 +1,7 @@
 use async_trait::async_trait;
-use domain::citizen_request::{CitizenRequest, CitizenRequestEvent};
 use projections::LoggedEvent;
 use projections::case_summary::{self, CaseSummary};
 use sqlx::PgConnection;
-use uuid::Uuid;
 
 use super::{ProjectionError, Projector};
 use crate::read_models;
@@ -25,13 +23,9 @@ impl Projector for CaseSummaryProjector {
         conn: &mut PgConnection,
         event: &LoggedEvent,
     ) -> Result<(), ProjectionError> {
-        if event.aggregate_type != <CitizenRequest as cqrs_es::Aggregate>::TYPE {
+        let Some((request_id, payload)) = super::citizen_request_event(event)? else {
             return Ok(());
-        }
-        let request_id = Uuid::parse_str(&event.aggregate_id).map_err(|e| {
-            ProjectionError::Fold(format!("request id {}: {e}", event.aggregate_id))
-        })?;
-        let payload: CitizenRequestEvent = event.decode()?;
+        };
         let current = read_models::case_summary(conn, request_id).await?;
         let summary = case_summary::apply(
             current,

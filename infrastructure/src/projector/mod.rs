@@ -45,6 +45,19 @@ pub trait Projector: Send + Sync {
     ) -> Result<(), ProjectionError>;
 }
 
+/// The request id and event of a CitizenRequest event; `None` for other aggregates' events.
+pub(crate) fn citizen_request_event(
+    event: &LoggedEvent,
+) -> Result<Option<(uuid::Uuid, domain::citizen_request::CitizenRequestEvent)>, ProjectionError> {
+    if event.aggregate_type != <domain::citizen_request::CitizenRequest as cqrs_es::Aggregate>::TYPE
+    {
+        return Ok(None);
+    }
+    let request_id = uuid::Uuid::parse_str(&event.aggregate_id)
+        .map_err(|e| ProjectionError::Fold(format!("request id {}: {e}", event.aggregate_id)))?;
+    Ok(Some((request_id, event.decode()?)))
+}
+
 /// Every projector Arreta runs; reports count days in the council's `timezone`.
 pub fn all(timezone: chrono_tz::Tz) -> Vec<std::sync::Arc<dyn Projector>> {
     vec![

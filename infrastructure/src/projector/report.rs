@@ -1,10 +1,8 @@
 use async_trait::async_trait;
 use chrono_tz::Tz;
-use domain::citizen_request::{CitizenRequest, CitizenRequestEvent};
 use projections::LoggedEvent;
 use projections::report::{ReportCase, change};
 use sqlx::{PgConnection, Row};
-use uuid::Uuid;
 
 use super::{ProjectionError, Projector};
 
@@ -28,13 +26,9 @@ impl Projector for ReportProjector {
         conn: &mut PgConnection,
         event: &LoggedEvent,
     ) -> Result<(), ProjectionError> {
-        if event.aggregate_type != <CitizenRequest as cqrs_es::Aggregate>::TYPE {
+        let Some((request_id, payload)) = super::citizen_request_event(event)? else {
             return Ok(());
-        }
-        let request_id = Uuid::parse_str(&event.aggregate_id).map_err(|e| {
-            ProjectionError::Fold(format!("request id {}: {e}", event.aggregate_id))
-        })?;
-        let payload: CitizenRequestEvent = event.decode()?;
+        };
         let case = sqlx::query(
             "SELECT procedure_code, channel, language, service_day FROM report_case WHERE request_id = $1",
         )
