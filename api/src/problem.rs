@@ -105,12 +105,29 @@ pub enum ApiError {
 }
 
 impl From<sqlx::Error> for ApiError {
+    /// Anything that says the database cannot be reached or is not taking work now is a 503 (the
+    /// client may retry; nothing was written); anything else is a 500.
     fn from(error: sqlx::Error) -> Self {
-        match error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                Self::Unavailable(error.to_string())
-            }
-            other => Self::Internal(other.to_string()),
+        let unavailable = match &error {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            // Connection exceptions (08), insufficient resources (53), operator intervention
+            // such as a shutdown in progress (57).
+            sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+                ["08", "53", "57"]
+                    .iter()
+                    .any(|class| code.starts_with(class))
+            }),
+            _ => false,
+        };
+        if unavailable {
+            Self::Unavailable(error.to_string())
+        } else {
+            Self::Internal(error.to_string())
         }
     }
 }
