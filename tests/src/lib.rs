@@ -223,6 +223,17 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// GETs `path` as `<role>-01` in `role` and reads the JSON answer.
+    pub async fn get_json_as(&self, role: &str, path: &str) -> Value {
+        as_role(self.client.get(self.url(path)), role)
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("a JSON answer")
+    }
+
     pub fn calendar(&self) -> &domain::calendar::ServiceCalendar {
         self.state.booking.calendar()
     }

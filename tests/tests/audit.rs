@@ -48,17 +48,8 @@ async fn case_with_events(
 }
 
 async fn verification(app: &TestApp, id: &str) -> Value {
-    as_role(
-        app.client
-            .get(app.url(&format!("/v1/requests/{id}/history/verify"))),
-        "auditor",
-    )
-    .send()
-    .await
-    .expect("verify")
-    .json()
-    .await
-    .expect("json")
+    app.get_json_as("auditor", &format!("/v1/requests/{id}/history/verify"))
+        .await
 }
 
 fn audit_verify(app: &TestApp, args: &[&str]) -> (bool, String) {
@@ -170,17 +161,9 @@ async fn verification_names_an_altered_payload_an_altered_metadata_value_and_a_d
 async fn a_case_replays_to_each_version_as_the_aggregate_stood_then() {
     let app = spawn_app().await;
     let (id, answers) = case_with_events(&app, 3, 4, true).await;
-    let history: Value = as_role(
-        app.client
-            .get(app.url(&format!("/v1/requests/{id}/history"))),
-        "auditor",
-    )
-    .send()
-    .await
-    .expect("history")
-    .json()
-    .await
-    .expect("json");
+    let history: Value = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/history"))
+        .await;
     let events: Vec<CitizenRequestEvent> = history["items"]
         .as_array()
         .expect("items")
@@ -191,17 +174,12 @@ async fn a_case_replays_to_each_version_as_the_aggregate_stood_then() {
     let mut aggregate = CitizenRequest::default();
     for (version, event) in (1..).zip(events) {
         aggregate.apply(event);
-        let replayed: Value = as_role(
-            app.client
-                .get(app.url(&format!("/v1/requests/{id}/history?as_of={version}"))),
-            "auditor",
-        )
-        .send()
-        .await
-        .expect("history")
-        .json()
-        .await
-        .expect("json");
+        let replayed: Value = app
+            .get_json_as(
+                "auditor",
+                &format!("/v1/requests/{id}/history?as_of={version}"),
+            )
+            .await;
         let state = &replayed["state"];
         assert_eq!(state["version"], version);
         assert_eq!(
@@ -241,17 +219,9 @@ async fn a_case_replays_to_each_version_as_the_aggregate_stood_then() {
 async fn a_case_file_exports_as_one_document() {
     let app = spawn_app().await;
     let (id, _) = case_with_events(&app, 3, 1, true).await;
-    let export: Value = as_role(
-        app.client
-            .get(app.url(&format!("/v1/requests/{id}/export"))),
-        "supervisor",
-    )
-    .send()
-    .await
-    .expect("export")
-    .json()
-    .await
-    .expect("json");
+    let export: Value = app
+        .get_json_as("supervisor", &format!("/v1/requests/{id}/export"))
+        .await;
     assert_eq!(export["version"], 3);
     assert_eq!(export["state"]["status"], "cancelled");
     assert_eq!(export["verification"]["intact"], true);

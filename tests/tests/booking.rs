@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tests::{as_clerk, as_role, booking_body, local_at, local_ten, spawn_app};
+use tests::{as_clerk, booking_body, local_at, local_ten, spawn_app};
 
 #[tokio::test]
 async fn twenty_concurrent_bookings_into_one_slot_two_succeed_and_eighteen_get_409() {
@@ -55,13 +55,9 @@ async fn twenty_concurrent_bookings_into_one_slot_two_succeed_and_eighteen_get_4
 
     app.db.wait_for_projections().await;
     let day = start.with_timezone(&chrono_tz::Europe::Madrid).date_naive();
-    let agenda: Value = as_clerk(app.client.get(app.url(&format!("/v1/agenda?date={day}"))))
-        .send()
-        .await
-        .expect("agenda")
-        .json()
-        .await
-        .expect("json");
+    let agenda: Value = app
+        .get_json_as("clerk", &format!("/v1/agenda?date={day}"))
+        .await;
     let used: BTreeSet<i64> = agenda["items"]
         .as_array()
         .expect("items")
@@ -229,17 +225,9 @@ async fn the_history_lists_events_in_order_with_who_and_from_where() {
     .await
     .expect("history");
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
-    let history: Value = as_role(
-        app.client
-            .get(app.url(&format!("/v1/requests/{id}/history"))),
-        "auditor",
-    )
-    .send()
-    .await
-    .expect("history")
-    .json()
-    .await
-    .expect("json");
+    let history: Value = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/history"))
+        .await;
     let items = history["items"].as_array().expect("items");
     let types: Vec<&str> = items
         .iter()
@@ -310,13 +298,9 @@ async fn a_clerk_attends_one_appointment_at_a_time() {
 
     app.db.wait_for_projections().await;
     let day = start.with_timezone(&chrono_tz::Europe::Madrid).date_naive();
-    let agenda: Value = as_clerk(app.client.get(app.url(&format!("/v1/agenda?date={day}"))))
-        .send()
-        .await
-        .expect("agenda")
-        .json()
-        .await
-        .expect("json");
+    let agenda: Value = app
+        .get_json_as("clerk", &format!("/v1/agenda?date={day}"))
+        .await;
     let clerks: BTreeSet<&str> = agenda["items"]
         .as_array()
         .expect("items")

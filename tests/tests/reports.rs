@@ -160,17 +160,12 @@ async fn report_figures_match_a_hand_count_of_a_generated_month() {
     app.db.wait_for_projections().await;
 
     let (from, to) = (today(), today() + Duration::days(40));
-    let report: Value = as_role(
-        app.client
-            .get(app.url(&format!("/v1/reports/daily?from={from}&to={to}"))),
-        "reporting",
-    )
-    .send()
-    .await
-    .expect("report")
-    .json()
-    .await
-    .expect("json");
+    let report: Value = app
+        .get_json_as(
+            "reporting",
+            &format!("/v1/reports/daily?from={from}&to={to}"),
+        )
+        .await;
     let mut reported: BTreeMap<Key, Expected> = BTreeMap::new();
     for row in report["items"].as_array().expect("items") {
         let k: Key = (
@@ -238,17 +233,12 @@ async fn report_figures_match_a_hand_count_of_a_generated_month() {
         .sum();
     assert_eq!(booked_in_csv, cases.len() as i64);
 
-    let occupancy: Value = as_role(
-        app.client
-            .get(app.url(&format!("/v1/reports/occupancy?from={from}&to={to}"))),
-        "reporting",
-    )
-    .send()
-    .await
-    .expect("occupancy")
-    .json()
-    .await
-    .expect("json");
+    let occupancy: Value = app
+        .get_json_as(
+            "reporting",
+            &format!("/v1/reports/occupancy?from={from}&to={to}"),
+        )
+        .await;
     let rooms = occupancy["rooms"].as_array().expect("rooms");
     assert!(!rooms.is_empty());
     assert!(rooms.iter().all(|r| {

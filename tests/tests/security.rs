@@ -281,17 +281,9 @@ async fn a_manage_link_opens_its_own_case_for_its_own_purpose_only() {
         .await
         .expect("reschedule");
     assert_eq!(moved.status(), StatusCode::OK);
-    let history: Value = as_role(
-        app.client
-            .get(app.url(&format!("/v1/requests/{id}/history"))),
-        "auditor",
-    )
-    .send()
-    .await
-    .expect("history")
-    .json()
-    .await
-    .expect("json");
+    let history: Value = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/history"))
+        .await;
     assert_eq!(
         history["items"][1]["metadata"]["actor"],
         format!("citizen:{id}")
