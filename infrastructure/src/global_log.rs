@@ -50,24 +50,6 @@ pub async fn aggregate_events(
         .await
 }
 
-/// The position of the newest event already readable by projectors (START when none).
-pub async fn readable_head(conn: &mut PgConnection) -> Result<LogPosition, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT transaction_id::text::bigint AS transaction_id, global_position FROM events \
-         WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-         ORDER BY transaction_id DESC, global_position DESC LIMIT 1",
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(match row {
-        Some(row) => LogPosition {
-            transaction_id: row.try_get("transaction_id")?,
-            position: row.try_get("global_position")?,
-        },
-        None => LogPosition::START,
-    })
-}
-
 fn logged_event(row: &PgRow) -> Result<LoggedEvent, sqlx::Error> {
     Ok(LoggedEvent {
         log: LogPosition {

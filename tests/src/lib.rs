@@ -16,9 +16,9 @@ use api::state::AppState;
 use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, TimeZone, Utc};
 use domain::metadata::Role;
 use infrastructure::config::{OpeningHours, Settings};
+use infrastructure::database;
 use infrastructure::projector::{self, ProjectorRunner};
 use infrastructure::tokens::DevelopmentKeys;
-use infrastructure::{database, global_log};
 use projections::LogPosition;
 use serde_json::{Value, json};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -63,12 +63,26 @@ impl TestDb {
         self.count("SELECT count(*) FROM events").await
     }
 
-    /// Waits until every projector's checkpoint has reached the readable head of the log.
+    /// Waits until every projector's checkpoint has reached the last committed event.
     pub async fn wait_for_projections(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let mut conn = self.pool.acquire().await.expect("connection");
-            let head = global_log::readable_head(&mut conn).await.expect("head");
+            // Every committed event, not only those below the cluster-wide xmin: another test's
+            // transaction in flight must not make this return before our last event is applied.
+            let head: LogPosition = sqlx::query_as::<_, (i64, i64)>(
+                "SELECT transaction_id::text::bigint, global_position FROM events \
+                 ORDER BY transaction_id DESC, global_position DESC LIMIT 1",
+            )
+            .fetch_optional(&mut *conn)
+            .await
+            .expect("head")
+            .map_or(LogPosition::START, |(transaction_id, position)| {
+                LogPosition {
+                    transaction_id,
+                    position,
+                }
+            });
             let mut behind = false;
             for name in projector::NAMES {
                 let at = projector::checkpoint(&mut conn, name)

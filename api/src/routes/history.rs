@@ -14,6 +14,7 @@ use crate::extract::ApiQuery;
 use crate::messages::{FieldIssue, InvalidField};
 use crate::pagination::page;
 use crate::problem::{ApiError, ProblemBody};
+use crate::routes::responses::CaseAccessProblems;
 use crate::routes::views::CaseView;
 use crate::state::AppState;
 
@@ -64,9 +65,7 @@ pub struct HistoryQuery {
     responses(
         (status = 200, description = "The case's history", body = HistoryView),
         (status = 400, description = "Invalid cursor or limit", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        CaseAccessProblems,
     ))]
 pub async fn history(
     State(state): State<AppState>,
@@ -142,9 +141,7 @@ pub struct VerificationView {
 #[utoipa::path(get, path = "/v1/requests/{id}/history/verify", tag = "audit", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The verification", body = VerificationView),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        CaseAccessProblems,
     ))]
 pub async fn verify(
     State(state): State<AppState>,
@@ -195,9 +192,7 @@ pub struct CaseExport {
 #[utoipa::path(get, path = "/v1/requests/{id}/export", tag = "audit", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The case file", body = CaseExport),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        CaseAccessProblems,
     ))]
 pub async fn export(
     State(state): State<AppState>,

@@ -8,4 +8,5 @@ pub mod history;
 pub mod procedures;
 pub mod reports;
 pub mod requests;
+pub mod responses;
 pub mod views;

@@ -25,6 +25,7 @@ use crate::extract::{ApiJson, IfMatch};
 use crate::idempotency::IdempotencyKey;
 use crate::messages::{FieldIssue, InvalidField};
 use crate::problem::{ApiError, ProblemBody};
+use crate::routes::responses::{CaseAccessProblems, CaseCommandProblems};
 use crate::routes::views::CaseView;
 use crate::state::AppState;
 
@@ -296,9 +297,7 @@ pub async fn book(
 #[utoipa::path(get, path = "/v1/requests/{id}", tag = "cases", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))),
-        (status = 401, description = "No or invalid credentials, or a link no longer valid", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
+        CaseAccessProblems,
     ))]
 pub async fn get(
     State(state): State<AppState>,
@@ -325,12 +324,9 @@ pub async fn get(
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Rescheduled", body = CaseView),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "No room free, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "Invalid slot", body = ProblemBody, content_type = "application/problem+json"),
+        CaseCommandProblems,
     ))]
 pub async fn reschedule(
     State(state): State<AppState>,
@@ -359,11 +355,8 @@ pub async fn reschedule(
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Cancelled", body = CaseView),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
+        CaseCommandProblems,
     ))]
 pub async fn cancel(
     State(state): State<AppState>,
@@ -394,11 +387,8 @@ pub async fn cancel(
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Recorded", body = CaseView),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "Too early, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
+        CaseCommandProblems,
     ))]
 pub async fn no_show(
     State(state): State<AppState>,
@@ -422,12 +412,9 @@ pub async fn no_show(
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Closed", body = CaseView),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "Invalid data", body = ProblemBody, content_type = "application/problem+json"),
+        CaseCommandProblems,
     ))]
 pub async fn close(
     State(state): State<AppState>,
@@ -471,12 +458,9 @@ pub async fn close(
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
         (status = 200, description = "Assigned", body = CaseView),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The clerk is busy then, or the case does not allow it", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 412, description = "The case changed since the given ETag", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "Unknown clerk", body = ProblemBody, content_type = "application/problem+json"),
+        CaseCommandProblems,
     ))]
 pub async fn assign_clerk(
     State(state): State<AppState>,
@@ -522,11 +506,9 @@ const PURPOSES: &[&str] = &["manage", "upload", "join", "sign"];
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses(
         (status = 201, description = "Issued", body = LinkView),
-        (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such request", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "The case is closed or cancelled", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "Unknown purpose", body = ProblemBody, content_type = "application/problem+json"),
+        CaseAccessProblems,
     ))]
 pub async fn issue_link(
     State(state): State<AppState>,
