@@ -153,13 +153,20 @@ pub async fn verify(
     if events.is_empty() {
         return Err(ApiError::NotFound);
     }
-    let first_mismatch = audit::verify_chain(&events);
-    Ok(Json(VerificationView {
-        request_id: case.request_id,
-        events: events.len(),
-        intact: first_mismatch.is_none(),
-        first_mismatch,
-    }))
+    Ok(Json(VerificationView::of(case.request_id, &events)))
+}
+
+impl VerificationView {
+    /// Walks the case's stored events along their hash chain.
+    fn of(request_id: Uuid, events: &[audit::StoredEvent]) -> Self {
+        let first_mismatch = audit::verify_chain(events);
+        Self {
+            request_id,
+            events: events.len(),
+            intact: first_mismatch.is_none(),
+            first_mismatch,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -208,7 +215,7 @@ pub async fn export(
         .map(|e| e.sequence)
         .ok_or(ApiError::NotFound)?;
     let summary = fold(id, &logged)?;
-    let first_mismatch = audit::verify_chain(&stored);
+    let verification = VerificationView::of(id, &stored);
     let hashes: std::collections::HashMap<i64, String> = stored
         .into_iter()
         .map(|e| (e.sequence, e.chain_hash))
@@ -225,12 +232,7 @@ pub async fn export(
         exported_at: state.booking.now(),
         version,
         state: CaseView::new(summary, state.booking.calendar().timezone),
-        verification: VerificationView {
-            request_id: id,
-            events: events.len(),
-            intact: first_mismatch.is_none(),
-            first_mismatch,
-        },
+        verification,
         events,
         documents: vec![],
         recordings: vec![],
