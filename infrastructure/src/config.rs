@@ -76,6 +76,7 @@ pub struct Settings {
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_hours: u32,
     pub audit: AuditSettings,
+    pub storage: StorageSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -84,6 +85,137 @@ pub struct AuditSettings {
     /// The council's sealing key for daily anchors: an Ed25519 private key, PKCS#8 PEM. Required
     /// in production; the local profile generates one in `auth.data_dir` when absent.
     pub sealing_key_file: Option<PathBuf>,
+}
+
+/// Where recordings and documents are kept (see `infrastructure::object_store`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// `filesystem` (local default: WORM NOT enforced, refused by the production profile) or
+    /// `s3` (MinIO or any S3 server with Object Lock).
+    pub backend: StorageBackend,
+    /// The filesystem store's directory; `auth.data_dir`/objects when absent.
+    pub filesystem_root: Option<PathBuf>,
+    /// The S3 server, `http(s)://host:port`.
+    pub endpoint: String,
+    pub region: String,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    pub recordings_bucket: String,
+    pub documents_bucket: String,
+    /// COMPLIANCE retention of every recording and the recordings bucket's default rule, in
+    /// days: at least 1461 (four years).
+    pub recordings_retention_days: u32,
+    /// Retention of a document when its procedure does not say.
+    pub documents_retention_days: u32,
+    /// Bytes per part of an upload (and the most a put holds in memory): 5 MiB to 5 GiB.
+    pub part_size_bytes: u64,
+    /// Longest wait for one request to the S3 server before it counts as unavailable.
+    pub request_timeout_seconds: u64,
+    /// Lifetime of a presigned download URL (at most 3600).
+    pub presigned_url_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StorageBackend {
+    Filesystem,
+    S3,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        StorageSettings {
+            backend: StorageBackend::Filesystem,
+            filesystem_root: None,
+            endpoint: "http://127.0.0.1:9000".into(),
+            region: "us-east-1".into(),
+            access_key: None,
+            secret_key: None,
+            recordings_bucket: "recordings".into(),
+            documents_bucket: "documents".into(),
+            recordings_retention_days: crate::object_store::MIN_RECORDINGS_RETENTION_DAYS,
+            documents_retention_days: 1461,
+            part_size_bytes: 16 * 1024 * 1024,
+            request_timeout_seconds: 60,
+            presigned_url_seconds: 300,
+        }
+    }
+}
+
+impl StorageSettings {
+    pub fn filesystem_root(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.filesystem_root
+            .clone()
+            .unwrap_or_else(|| data_dir.join("objects"))
+    }
+
+    pub fn bucket_policy(&self) -> crate::object_store::BucketPolicy {
+        crate::object_store::BucketPolicy {
+            recordings_retention_days: self.recordings_retention_days,
+            documents_retention_days: self.documents_retention_days,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let minimum = crate::object_store::MIN_RECORDINGS_RETENTION_DAYS;
+        if self.recordings_retention_days < minimum {
+            return Err(ConfigError::Invalid(format!(
+                "storage.recordings_retention_days is at least {minimum} (four years), not {}",
+                self.recordings_retention_days
+            )));
+        }
+        if self.documents_retention_days == 0 {
+            return Err(ConfigError::Invalid(
+                "storage.documents_retention_days must be positive".into(),
+            ));
+        }
+        let parts = crate::object_store::s3::MIN_PART_SIZE..=crate::object_store::s3::MAX_PART_SIZE;
+        if !parts.contains(&self.part_size_bytes) {
+            return Err(ConfigError::Invalid(format!(
+                "storage.part_size_bytes is between {} and {} bytes",
+                parts.start(),
+                parts.end()
+            )));
+        }
+        if self.request_timeout_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "storage.request_timeout_seconds must be positive".into(),
+            ));
+        }
+        if !(1..=crate::object_store::s3::MAX_PRESIGNED_SECONDS)
+            .contains(&self.presigned_url_seconds)
+        {
+            return Err(ConfigError::Invalid(
+                "storage.presigned_url_seconds is between 1 and 3600".into(),
+            ));
+        }
+        if self.access_key.is_some() != self.secret_key.is_some() {
+            return Err(ConfigError::Invalid(
+                "storage.access_key and storage.secret_key go together".into(),
+            ));
+        }
+        for (field, name) in [
+            ("recordings_bucket", &self.recordings_bucket),
+            ("documents_bucket", &self.documents_bucket),
+        ] {
+            let valid = (3..=63).contains(&name.len())
+                && name.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                });
+            if !valid {
+                return Err(ConfigError::Invalid(format!(
+                    "storage.{field} {name:?} is not an S3 bucket name (3-63 of a-z, 0-9, '-', '.')"
+                )));
+            }
+        }
+        if self.recordings_bucket == self.documents_bucket {
+            return Err(ConfigError::Invalid(
+                "storage.recordings_bucket and storage.documents_bucket must differ".into(),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Who may call: staff tokens from the council's identity provider, citizens' capability links.
@@ -256,6 +388,7 @@ impl Default for Settings {
             },
             idempotency_hours: 24,
             audit: AuditSettings::default(),
+            storage: StorageSettings::default(),
         }
     }
 }
@@ -372,7 +505,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 16] = [
+const TOP_LEVEL_KEYS: [&str; 17] = [
     "profile",
     "listen",
     "database_url",
@@ -389,6 +522,7 @@ const TOP_LEVEL_KEYS: [&str; 16] = [
     "rate_limits",
     "idempotency_hours",
     "audit",
+    "storage",
 ];
 
 impl Settings {
@@ -423,6 +557,7 @@ impl Settings {
         let settings: Settings = figment.merge(env).extract().map_err(Box::new)?;
         settings.service_calendar()?;
         settings.catalogue()?;
+        settings.storage.validate()?;
         if settings.auth.leeway_seconds > 300 {
             return Err(ConfigError::Invalid(
                 "auth.leeway_seconds is at most 300".into(),
@@ -576,6 +711,51 @@ mod tests {
             assert_eq!(settings.calendar.horizon_days, 30);
             assert_eq!(settings.calendar.clerks.len(), 20);
             assert_eq!(settings.database_url, "postgres://db.example/arreta");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn storage_comes_from_the_file_and_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "arreta.toml",
+                "[storage]\nbackend = \"s3\"\nendpoint = \"http://minio.example:9000\"\n",
+            )?;
+            jail.set_env("ARRETA_STORAGE__RECORDINGS_RETENTION_DAYS", "2000");
+            let settings =
+                Settings::load_from(Some("arreta.toml".into())).map_err(|e| e.to_string())?;
+            assert_eq!(settings.storage.backend, StorageBackend::S3);
+            assert_eq!(settings.storage.endpoint, "http://minio.example:9000");
+            assert_eq!(settings.storage.recordings_retention_days, 2000);
+            assert_eq!(settings.storage.recordings_bucket, "recordings");
+            assert_eq!(settings.storage.documents_bucket, "documents");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn recordings_are_never_kept_less_than_four_years() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ARRETA_STORAGE__RECORDINGS_RETENTION_DAYS", "1460");
+            let refused = Settings::load_from(None);
+            assert!(
+                matches!(&refused, Err(ConfigError::Invalid(m)) if m.contains("1461")),
+                "{refused:?}"
+            );
+            jail.set_env("ARRETA_STORAGE__RECORDINGS_RETENTION_DAYS", "1461");
+            assert!(Settings::load_from(None).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_storage_key_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("arreta.toml", "[storage]\nbackend = \"s3\"\nbuckets = 2\n")?;
+            assert!(Settings::load_from(Some("arreta.toml".into())).is_err());
+            jail.create_file("arreta.toml", "[storage]\nbackend = \"tape\"\n")?;
+            assert!(Settings::load_from(Some("arreta.toml".into())).is_err());
             Ok(())
         });
     }

@@ -1,5 +1,5 @@
 //! Adapters: PostgreSQL event store and read models, the global log and its projectors, the
-//! booking process manager, configuration.
+//! booking process manager, object storage, configuration.
 
 pub mod anchors;
 pub mod audit;
@@ -10,6 +10,7 @@ pub mod config;
 pub mod database;
 pub mod global_log;
 pub mod idempotency;
+pub mod object_store;
 pub mod projector;
 pub mod read_models;
 pub mod reconciler;
