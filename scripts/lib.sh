@@ -87,3 +87,68 @@ drop_stale_test_databases() {
         "SELECT datname FROM pg_database WHERE datname LIKE 'arreta\_test\_%' OR datname LIKE 'arreta\_bench\_%'" postgres |
         while read -r db; do dropdb -h "$PG_HOST" -p "$PG_PORT" -U postgres --if-exists "$db"; done
 }
+
+# start_localstack: LocalStack's S3 (scripts/localstack.sh) on a free loopback port, for the tests
+# that prove Object Lock retention; exports ARRETA_TEST_S3_ENDPOINT. Stops the run with an error
+# when no Python 3.13 is found or the server does not come up: those tests are never skipped.
+# Pair it with `trap stop_localstack EXIT`.
+LOCALSTACK_PID=
+LOCALSTACK_LOG=
+start_localstack() {
+    bash scripts/localstack.sh install
+    local python=.venv-localstack/bin/python port started elapsed
+    port=$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    LOCALSTACK_LOG=$(mktemp "${TMPDIR:-/tmp}/arreta-localstack.XXXXXX")
+    started=$(date +%s%N)
+    bash scripts/localstack.sh run "$port" >"$LOCALSTACK_LOG" 2>&1 &
+    LOCALSTACK_PID=$!
+    # Ready when it prints "Ready." and its health endpoint says S3 is running.
+    local ready=0
+    for _ in $(seq 1 600); do
+        if ! kill -0 "$LOCALSTACK_PID" 2>/dev/null; then
+            echo "error: LocalStack's S3 stopped while starting; its log ($LOCALSTACK_LOG) ends:" >&2
+            tail -n 30 "$LOCALSTACK_LOG" >&2
+            LOCALSTACK_PID=
+            exit 1
+        fi
+        if grep -q '^Ready\.' "$LOCALSTACK_LOG" &&
+            "$python" - "$port" <<'PY' 2>/dev/null
+import json, sys, urllib.request
+with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/_localstack/health", timeout=2) as r:
+    sys.exit(0 if json.load(r).get("services", {}).get("s3") == "running" else 1)
+PY
+        then
+            ready=1
+            break
+        fi
+        sleep 0.1
+    done
+    if [ "$ready" -ne 1 ]; then
+        echo "error: LocalStack's S3 did not become ready on 127.0.0.1:$port within 60 s; its log ($LOCALSTACK_LOG) ends:" >&2
+        tail -n 30 "$LOCALSTACK_LOG" >&2
+        exit 1
+    fi
+    elapsed=$((($(date +%s%N) - started) / 1000000))
+    export ARRETA_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+    echo "==> LocalStack S3 on $ARRETA_TEST_S3_ENDPOINT (ready in ${elapsed} ms; log $LOCALSTACK_LOG)"
+}
+
+# stop_localstack: SIGINT (LocalStack does not stop reliably on SIGTERM), then SIGKILL after 20 s.
+stop_localstack() {
+    [ -n "${LOCALSTACK_PID:-}" ] || return 0
+    if kill -0 "$LOCALSTACK_PID" 2>/dev/null; then
+        kill -INT "$LOCALSTACK_PID" 2>/dev/null || true
+        for _ in $(seq 1 200); do
+            kill -0 "$LOCALSTACK_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$LOCALSTACK_PID" 2>/dev/null; then
+            echo "warning: LocalStack did not stop on SIGINT within 20 s; killing it" >&2
+            kill -KILL "$LOCALSTACK_PID" 2>/dev/null || true
+        fi
+    fi
+    wait "$LOCALSTACK_PID" 2>/dev/null || true
+    LOCALSTACK_PID=
+    [ -n "${LOCALSTACK_LOG:-}" ] && rm -f "$LOCALSTACK_LOG"
+    return 0
+}

@@ -36,8 +36,8 @@ python_ok() {
 find_python() {
     local candidate
     if [ -n "${ARRETA_LOCALSTACK_PYTHON:-}" ]; then
-        python_ok "$ARRETA_LOCALSTACK_PYTHON" && { echo "$ARRETA_LOCALSTACK_PYTHON"; return 0; }
-        die "ARRETA_LOCALSTACK_PYTHON=$ARRETA_LOCALSTACK_PYTHON is not a Python 3.13 with the venv and ensurepip modules"
+        echo "$ARRETA_LOCALSTACK_PYTHON"
+        return 0
     fi
     # A pyenv shim on PATH may exist and still fail (3.13 not selected): python_ok runs it.
     if command -v python3.13 >/dev/null 2>&1 && python_ok python3.13; then
@@ -61,6 +61,9 @@ ensure_venv() {
     wanted=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
     if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ] && venv_healthy; then
         return 0
+    fi
+    if [ -n "${ARRETA_LOCALSTACK_PYTHON:-}" ] && ! python_ok "$ARRETA_LOCALSTACK_PYTHON"; then
+        die "ARRETA_LOCALSTACK_PYTHON=$ARRETA_LOCALSTACK_PYTHON is not a Python 3.13 with the venv and ensurepip modules"
     fi
     python=$(find_python) ||
         die "LocalStack's S3 (the object-storage tests' server) needs Python 3.13 and none was found: install it (e.g. \`pyenv install 3.13\`) or set ARRETA_LOCALSTACK_PYTHON to one. The tests are not run without it."

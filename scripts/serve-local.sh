@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-apt_install build-essential pkg-config ca-certificates
+apt_install build-essential pkg-config ca-certificates libssl-dev
 require_rust
 ensure_postgres
 cargo build --release --locked -p api --bin arreta

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine or a developer's: installs what is missing,
-# starts PostgreSQL where none answers, then checks formatting, lints and runs the whole suite
-# against the real services.
+# starts PostgreSQL where none answers and LocalStack's S3 (Object Lock; needs Python 3.13, see
+# scripts/localstack.sh), then checks formatting, lints and runs the whole suite against the real
+# services.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-apt_install build-essential pkg-config ca-certificates
+apt_install build-essential pkg-config ca-certificates libssl-dev
 require_rust
 ensure_postgres
 drop_stale_test_databases
 export ARRETA_TEST_POSTGRES="postgres://postgres@$PG_HOST:$PG_PORT"
+trap stop_localstack EXIT
+start_localstack
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

@@ -32,6 +32,8 @@ pub enum StartError {
     Auth(#[from] infrastructure::tokens::AuthSetupError),
     #[error(transparent)]
     Sealing(#[from] infrastructure::anchors::AnchorError),
+    #[error("object storage: {0}")]
+    Storage(#[from] infrastructure::object_store::StartupRefusal),
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
@@ -58,12 +60,15 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
     ));
     let authenticator = Arc::new(Authenticator::from_settings(&settings)?);
     let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limits));
+    let objects = infrastructure::object_store::from_settings(&settings)
+        .map_err(infrastructure::object_store::StartupRefusal::from)?;
     Ok(AppState {
         pool,
         booking,
         settings: Arc::new(settings),
         authenticator,
         rate_limiter,
+        objects,
     })
 }
 
@@ -72,6 +77,8 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let pool = connect(&settings).await?;
     let state = state(pool.clone(), settings.clone())?;
+    // Production refuses the filesystem store and a recordings bucket not locked as required.
+    infrastructure::object_store::check_at_start(&settings, state.objects.as_ref()).await?;
     if settings.profile == Profile::Local {
         tracing::warn!(
             data_dir = %settings.auth.data_dir.display(),

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use infrastructure::booking::BookingService;
 use infrastructure::config::Settings;
+use infrastructure::object_store::ObjectStore;
 use infrastructure::tokens::Authenticator;
 use sqlx::PgPool;
 
@@ -15,4 +16,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub authenticator: Arc<Authenticator>,
     pub rate_limiter: Arc<RateLimiter>,
+    /// Recordings and documents (checked at start by `server::serve`).
+    pub objects: Arc<dyn ObjectStore>,
 }

@@ -284,11 +284,21 @@ pub enum StartupRefusal {
     Storage(#[from] StorageError),
 }
 
-/// Builds the store, creates missing buckets and checks the recordings bucket's lock. The
-/// production profile refuses the filesystem store and a recordings bucket that is not COMPLIANCE
-/// for at least the configured retention; the local profile warns and goes on.
+/// Builds the store and runs [`check_at_start`] on it.
 pub async fn open_checked(settings: &Settings) -> Result<Arc<dyn ObjectStore>, StartupRefusal> {
     let store = from_settings(settings)?;
+    check_at_start(settings, store.as_ref()).await?;
+    Ok(store)
+}
+
+/// What `arreta serve` does with its store before taking requests: creates missing buckets and
+/// checks the recordings bucket's lock. The production profile refuses the filesystem store, a
+/// recordings bucket that is not COMPLIANCE for at least the configured retention, and a server
+/// it cannot reach; the local profile warns (loudly for the filesystem) and goes on.
+pub async fn check_at_start(
+    settings: &Settings,
+    store: &dyn ObjectStore,
+) -> Result<(), StartupRefusal> {
     let production = settings.profile == Profile::Production;
     if !store.enforces_worm() {
         if production {
@@ -304,32 +314,39 @@ pub async fn open_checked(settings: &Settings) -> Result<Arc<dyn ObjectStore>, S
         Err(error) if production => return Err(error.into()),
         Err(error) => {
             tracing::warn!(%error, "object storage: could not ensure the buckets; uploads will fail until it answers");
-            return Ok(store);
+            return Ok(());
         }
     }
+    if !store.enforces_worm() {
+        return Ok(());
+    }
     match store.check_recordings_lock().await {
-        Ok(check) => match check.problem {
-            None => {
-                tracing::info!(bucket = %check.bucket_name, "recordings bucket locked: COMPLIANCE")
-            }
-            Some(problem) if production => {
+        Ok(LockCheck {
+            problem: None,
+            bucket_name,
+            ..
+        }) => {
+            tracing::info!(bucket = %bucket_name, "recordings bucket locked: COMPLIANCE");
+        }
+        Ok(LockCheck {
+            problem: Some(problem),
+            bucket_name,
+            ..
+        }) => {
+            if production {
                 return Err(StartupRefusal::RecordingsNotLocked {
-                    bucket: check.bucket_name,
+                    bucket: bucket_name,
                     problem,
                 });
             }
-            Some(problem) => {
-                if store.enforces_worm() {
-                    tracing::warn!(bucket = %check.bucket_name, %problem, "recordings bucket is not locked as required (the production profile refuses to start so)");
-                }
-            }
-        },
+            tracing::warn!(bucket = %bucket_name, %problem, "recordings bucket is not locked as required (the production profile refuses to start so)");
+        }
         Err(error) if production => return Err(error.into()),
         Err(error) => {
             tracing::warn!(%error, "object storage: could not check the recordings bucket's lock")
         }
     }
-    Ok(store)
+    Ok(())
 }
 
 /// Retention rules of the two buckets, from the settings.
