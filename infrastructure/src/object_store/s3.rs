@@ -3,9 +3,9 @@
 //!
 //! A put reads the body one part at a time (`part_size` bytes, at least 5 MiB). A body that fits
 //! in one part is one PUT; a longer one is a multipart upload whose lock headers (COMPLIANCE and
-//! the retain-until) go on CreateMultipartUpload. Every request carries the SHA-256 checksum of
-//! its bytes (`x-amz-checksum-sha256`, which the server verifies; AWS also accepts it in place
-//! of the Content-MD5 it demands with lock headers), and the lock configuration PUT carries its
+//! the retain-until) go on CreateMultipartUpload. Every PUT of bytes carries their SHA-256
+//! checksum (`x-amz-checksum-sha256`) and their Content-MD5, which the server verifies (AWS-like
+//! servers demand one of them with lock headers), and the lock configuration PUT carries its
 //! Content-MD5. After the upload, the new version's retention is read back from the server: the
 //! put fails if the server did not apply COMPLIANCE until at least the requested time.
 //!
@@ -267,6 +267,7 @@ impl S3Store {
             .retention(Some(retention.clone()))
             .content_type(content_type)
             .checksum_algorithm(Some(ChecksumAlgorithm::SHA256))
+            .extra_headers(Some(content_md5(&part)))
             .data(std::sync::Arc::new(segmented(part)))
             .build();
         let response = self
@@ -368,11 +369,13 @@ impl S3Store {
                         .into(),
                 })?;
             let size = part.len as u64;
+            let md5 = content_md5(&part);
             let response = self
                 .call("upload part", async {
                     self.client
                         .upload_part(name, key, upload_id.clone(), number, segmented(part))?
                         .checksum_algorithm(Some(ChecksumAlgorithm::SHA256))
+                        .extra_headers(Some(md5))
                         .build()
                         .send()
                         .await
@@ -667,6 +670,22 @@ pub async fn put_retention(
 
 async fn has_more(reader: &mut PartReader) -> std::io::Result<bool> {
     reader.peek_more().await
+}
+
+/// The `Content-MD5` header of a part's bytes.
+fn content_md5(part: &Part) -> Multimap {
+    use base64::Engine;
+    use md5::{Digest, Md5};
+    let mut hasher = Md5::new();
+    for chunk in &part.chunks {
+        hasher.update(chunk);
+    }
+    let mut headers = Multimap::new();
+    headers.add(
+        "Content-MD5",
+        base64::engine::general_purpose::STANDARD.encode(hasher.finalize()),
+    );
+    headers
 }
 
 fn segmented(part: Part) -> SegmentedBytes {
