@@ -261,9 +261,11 @@ pub fn from_settings(settings: &Settings) -> Result<Arc<dyn ObjectStore>, Storag
     let storage = &settings.storage;
     Ok(match storage.backend {
         StorageBackend::S3 => Arc::new(s3::S3Store::from_settings(storage)?),
-        StorageBackend::Filesystem => Arc::new(filesystem::FilesystemStore::new(
+        StorageBackend::Filesystem => Arc::new(filesystem::FilesystemStore::with_bucket_names(
             storage.filesystem_root(&settings.auth.data_dir),
             storage.bucket_policy(),
+            &storage.recordings_bucket,
+            &storage.documents_bucket,
         )),
     })
 }
