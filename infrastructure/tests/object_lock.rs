@@ -500,6 +500,85 @@ async fn a_server_that_never_answers_is_unavailable_after_the_timeout() {
     silent.abort();
 }
 
+/// A server that answers every request with `status` and an S3 error `code` (or no body).
+async fn failing_server(status: &'static str, code: Option<&'static str>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listen");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = vec![0u8; 64 * 1024];
+                let _ = socket.read(&mut request).await;
+                let body = code
+                    .map(|code| {
+                        format!(
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>try later</Message></Error>"
+                        )
+                    })
+                    .unwrap_or_default();
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+                let _ = socket.shutdown().await;
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test]
+async fn a_server_that_cannot_serve_now_is_unavailable() {
+    for (status, code) in [
+        ("503 Service Unavailable", Some("ServiceUnavailable")),
+        ("503 Slow Down", Some("SlowDown")),
+        ("500 Internal Server Error", Some("InternalError")),
+        ("502 Bad Gateway", None),
+    ] {
+        let endpoint = failing_server(status, code).await;
+        let store = S3Store::new(config(endpoint, unique("rec"), unique("doc"))).expect("store");
+        let put = store
+            .put(
+                Bucket::Documents,
+                "busy",
+                body(b"bytes"),
+                PutOptions::default(),
+            )
+            .await;
+        assert!(
+            matches!(&put, Err(e) if e.is_unavailable()),
+            "{status}: a put is Unavailable: {put:?}"
+        );
+    }
+    // A refusal is not an outage.
+    let endpoint = failing_server("403 Forbidden", Some("AccessDenied")).await;
+    let store = S3Store::new(config(endpoint, unique("rec"), unique("doc"))).expect("store");
+    let put = store
+        .put(
+            Bucket::Documents,
+            "denied",
+            body(b"bytes"),
+            PutOptions::default(),
+        )
+        .await;
+    assert!(
+        matches!(&put, Err(StorageError::Refused { code, .. }) if code == "AccessDenied"),
+        "{put:?}"
+    );
+}
+
+#[tokio::test]
+async fn ensuring_the_buckets_again_changes_nothing() {
+    let store = fresh_store().await;
+    store.ensure_buckets().await.expect("a second time");
+    let check = store.check_recordings_lock().await.expect("check");
+    assert!(check.is_ok(), "{check:?}");
+}
+
 #[tokio::test]
 async fn a_recording_kept_shorter_than_four_years_is_refused_before_sending() {
     let store = fresh_store().await;

@@ -21,6 +21,28 @@ pub fn bytes_stream(bytes: impl Into<Bytes>) -> ByteStream {
     Box::pin(futures_util::stream::once(async move { Ok(bytes) }))
 }
 
+/// Ends `stream` with a `TimedOut` error when no chunk arrives for `idle` (a stalled download
+/// must not hold its reader forever).
+pub fn with_idle_timeout(stream: ByteStream, idle: std::time::Duration) -> ByteStream {
+    Box::pin(futures_util::stream::unfold(
+        Some(stream),
+        move |state| async move {
+            let mut stream = state?;
+            match tokio::time::timeout(idle, stream.next()).await {
+                Ok(Some(item)) => Some((item, Some(stream))),
+                Ok(None) => None,
+                Err(_) => Some((
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no bytes from object storage for {} s", idle.as_secs()),
+                    )),
+                    None,
+                )),
+            }
+        },
+    ))
+}
+
 /// Reads a body in parts of at most a given size, hashing every byte exactly once, as it is
 /// handed out. Only the part being assembled is held in memory.
 pub struct PartReader {
@@ -153,6 +175,26 @@ mod tests {
         let (size, sha256) = reader.finish();
         assert_eq!(size, 10);
         assert_eq!(sha256, hex::encode(Sha256::digest(b"abcdefghij")));
+    }
+
+    #[tokio::test]
+    async fn a_stalled_stream_ends_with_a_timeout() {
+        let stalled: ByteStream = Box::pin(
+            futures_util::stream::iter(vec![Ok(Bytes::from_static(b"abc"))])
+                .chain(futures_util::stream::pending()),
+        );
+        let mut stream = with_idle_timeout(stalled, std::time::Duration::from_millis(50));
+        assert_eq!(
+            stream.next().await.expect("a chunk").expect("bytes"),
+            Bytes::from_static(b"abc")
+        );
+        let error = stream
+            .next()
+            .await
+            .expect("an item")
+            .expect_err("a timeout");
+        assert_eq!(error.kind(), std::io::ErrorKind::TimedOut);
+        assert!(stream.next().await.is_none(), "and then the end");
     }
 
     #[tokio::test]

@@ -9,8 +9,8 @@
 //! Content-MD5. After the upload, the new version's retention is read back from the server: the
 //! put fails if the server did not apply COMPLIANCE until at least the requested time.
 //!
-//! Every request is bounded by `request_timeout`; a connection that fails or a request that
-//! times out is [`StorageError::Unavailable`].
+//! Every request is bounded by `request_timeout` (a download, between two chunks); a connection
+//! that fails or a request that times out is [`StorageError::Unavailable`].
 
 use std::future::Future;
 use std::str::FromStr;
@@ -34,7 +34,7 @@ use minio::s3::types::{
 };
 use minio::s3::utils::ChecksumAlgorithm;
 
-use super::hashing::{Part, PartReader};
+use super::hashing::{Part, PartReader, with_idle_timeout};
 use super::lock_policy::{BucketLock, judge_recordings_lock};
 use super::{
     Access, BackendKind, Bucket, BucketPolicy, ByteStream, LockCheck, ObjectBody, ObjectInfo,
@@ -557,7 +557,10 @@ impl ObjectStore for S3Store {
             .map_err(|e| classify("get object", e))?;
         Ok(ObjectBody {
             info,
-            body: Box::pin(stream.map_err(std::io::Error::other)),
+            body: with_idle_timeout(
+                Box::pin(stream.map_err(std::io::Error::other)),
+                self.config.request_timeout,
+            ),
         })
     }
 
