@@ -14,7 +14,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
-use crate::routes::{agenda, availability, health, history, procedures, reports, requests};
+use crate::routes::{
+    agenda, availability, documents, health, history, procedures, reports, requests,
+};
 use crate::state::AppState;
 
 /// The whole HTTP application.
@@ -50,6 +52,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/requests/{id}/close",
             post(requests::close).layer(limit(32 * 1024)),
+        )
+        .route(
+            "/v1/requests/{id}/document-requests",
+            post(documents::request).layer(limit(8 * 1024)),
         )
         .route(
             "/v1/requests/{id}/clerk",

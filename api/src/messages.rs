@@ -544,6 +544,40 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
                 "Una referencia tiene de 1 a 64 caracteres imprimibles.",
             ),
         ),
+        CitizenRequestError::DocumentCount { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "document-count",
+            Bilingual::new("Dokumentu kopuru okerra", "Número de documentos no válido"),
+            Bilingual::new(
+                format!("Eskatu 1 eta {max} dokumentu artean."),
+                format!("Pida entre 1 y {max} documentos."),
+            ),
+        ),
+        CitizenRequestError::DocumentLabel { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "document-label",
+            Bilingual::new(
+                "Dokumentuaren izen baliogabea",
+                "Nombre de documento no válido",
+            ),
+            Bilingual::new(
+                format!(
+                    "Dokumentu bakoitzak izena behar du euskaraz eta gaztelaniaz, gehienez {max} karaktere."
+                ),
+                format!(
+                    "Cada documento necesita un nombre en euskera y en castellano, de {max} caracteres como máximo."
+                ),
+            ),
+        ),
+        CitizenRequestError::DocumentsDue => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "documents-due",
+            Bilingual::new("Epe baliogabea", "Plazo no válido"),
+            Bilingual::new(
+                "Dokumentuen epeak etorkizunean egon behar du, eta ez hitzordua baino beranduago.",
+                "El plazo de los documentos debe ser futuro y no posterior a la cita.",
+            ),
+        ),
     }
 }
 

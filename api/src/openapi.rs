@@ -3,7 +3,9 @@
 use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
-use crate::routes::{agenda, availability, health, history, procedures, reports, requests, views};
+use crate::routes::{
+    agenda, availability, documents, health, history, procedures, reports, requests, views,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,6 +26,7 @@ use crate::routes::{agenda, availability, health, history, procedures, reports, 
         requests::cancel,
         requests::no_show,
         requests::close,
+        documents::request,
         requests::assign_clerk,
         requests::issue_link,
         history::history,

@@ -76,6 +76,7 @@ pub struct Settings {
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_hours: u32,
     pub audit: AuditSettings,
+    pub mail: crate::mail::MailSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -256,6 +257,7 @@ impl Default for Settings {
             },
             idempotency_hours: 24,
             audit: AuditSettings::default(),
+            mail: crate::mail::MailSettings::default(),
         }
     }
 }
@@ -372,7 +374,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 16] = [
+const TOP_LEVEL_KEYS: [&str; 17] = [
     "profile",
     "listen",
     "database_url",
@@ -389,6 +391,7 @@ const TOP_LEVEL_KEYS: [&str; 16] = [
     "rate_limits",
     "idempotency_hours",
     "audit",
+    "mail",
 ];
 
 impl Settings {
@@ -428,6 +431,10 @@ impl Settings {
                 "auth.leeway_seconds is at most 300".into(),
             ));
         }
+        settings
+            .mail
+            .validate(settings.profile == Profile::Production)
+            .map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod database;
 pub mod global_log;
 pub mod idempotency;
+pub mod mail;
 pub mod projector;
 pub mod read_models;
 pub mod reconciler;

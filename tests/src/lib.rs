@@ -65,6 +65,11 @@ impl TestDb {
 
     /// Waits until every projector's checkpoint has reached the last committed event.
     pub async fn wait_for_projections(&self) {
+        self.wait_for_checkpoints(&projector::NAMES).await;
+    }
+
+    /// Waits until each named projector or reactor has passed the last committed event.
+    pub async fn wait_for_checkpoints(&self, names: &[&str]) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let mut conn = self.pool.acquire().await.expect("connection");
@@ -84,7 +89,7 @@ impl TestDb {
                 }
             });
             let mut behind = false;
-            for name in projector::NAMES {
+            for name in names {
                 let at = projector::checkpoint(&mut conn, name)
                     .await
                     .expect("checkpoint");
@@ -117,6 +122,10 @@ pub fn open_settings() -> Settings {
         sunday: all_day(),
     };
     settings.calendar.holidays.clear();
+    // Servers started by tests write their mail files here, never into the working tree.
+    settings.mail.folder =
+        std::env::temp_dir().join(format!("arreta-test-mail-{}", std::process::id()));
+
     settings.calendar.min_lead_minutes = 0;
     settings.calendar.horizon_days = 3650;
     settings.projections.poll_interval_ms = 50;
@@ -371,6 +380,8 @@ pub fn write_config(settings: &Settings) -> tempfile_path::TempFile {
     let text = toml::to_string(settings).expect("settings serialise as TOML");
     tempfile_path::TempFile::with_content("arreta-test", ".toml", &text)
 }
+
+pub mod mail;
 
 pub mod tempfile_path {
     //! A file in the temporary directory, removed when dropped.

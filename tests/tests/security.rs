@@ -147,6 +147,15 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
         ),
         (
             Method::POST,
+            "/v1/requests/{id}/document-requests",
+            json!({
+                "documents": [{ "eu": "NANa", "es": "DNI" }],
+                "due_at": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
+            }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::POST,
             "/v1/requests/{id}/clerk",
             json!({ "clerk": "clerk-03" }),
             [U, F, F, F, F, F, F, A, A],

@@ -3,6 +3,7 @@
 
 pub mod agenda;
 pub mod availability;
+pub mod documents;
 pub mod health;
 pub mod history;
 pub mod procedures;

@@ -239,7 +239,7 @@ fn with_etag(status: StatusCode, view: CaseView) -> Response {
     response
 }
 
-async fn respond(state: &AppState, done: CaseState) -> Result<Response, ApiError> {
+pub(crate) async fn respond(state: &AppState, done: CaseState) -> Result<Response, ApiError> {
     Ok(with_etag(
         StatusCode::OK,
         current_case(state, done.request_id).await?,
