@@ -1,12 +1,14 @@
 """A real SMTP server for Arreta's tests: aiosmtpd, saving every accepted message to a folder.
 
     smtp_sink.py --port PORT --dir DIR [--delay-rcpt SECONDS] [--fail-first N]
+                 [--tls-cert CERT --tls-key KEY] [--auth USER:PASSWORD]
 
 Each accepted message is written whole (temporary name, then rename) as DIR/<ns>-<uuid>.eml,
 with the envelope in the first lines as X-Envelope-From / X-Envelope-To headers, exactly when the
 server answers 250 to the final dot. --delay-rcpt slows every RCPT answer so a test can kill the
 sending process in the middle of an SMTP transaction; --fail-first answers 451 (try again later)
-to the first N messages. Prints "smtp-sink listening on HOST:PORT" once it accepts connections
+to the first N messages. With --tls-cert and --tls-key, STARTTLS is required before anything
+else; with --auth, AUTH PLAIN or LOGIN with those credentials is required before MAIL. Prints "smtp-sink listening on HOST:PORT" once it accepts connections
 and stops on SIGTERM or SIGINT.
 """
 
@@ -14,11 +16,25 @@ import argparse
 import asyncio
 import os
 import signal
+import ssl
 import sys
 import time
 import uuid
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def check_credentials(user, password):
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == user
+            and auth_data.password.decode() == password
+        )
+        return AuthResult(success=ok, handled=False)
+
+    return authenticator
 
 
 class Sink:
@@ -59,14 +75,30 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--delay-rcpt", type=float, default=0.0)
     parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    parser.add_argument("--auth")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
+    options = {}
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        options.update(tls_context=context, require_starttls=True)
+    if args.auth:
+        user, password = args.auth.split(":", 1)
+        options.update(
+            authenticator=check_credentials(user, password),
+            auth_required=True,
+            auth_require_tls=bool(args.tls_cert),
+        )
     controller = Controller(
         Sink(args.dir, args.delay_rcpt, args.fail_first),
         hostname=args.host,
         port=args.port,
         # Real relays accept large messages; the default 32 MiB is plenty for ours.
         data_size_limit=32 * 1024 * 1024,
+        **options,
     )
     controller.start()
     print(f"smtp-sink listening on {args.host}:{args.port}", flush=True)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-apt_install build-essential pkg-config ca-certificates python3 python3-venv
+apt_install build-essential pkg-config ca-certificates python3 python3-venv openssl
 require_rust
 ensure_postgres
 drop_stale_test_databases

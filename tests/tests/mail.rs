@@ -541,6 +541,8 @@ async fn kill_9_while_sending_neither_loses_nor_doubles_a_message() {
         cases.push(case["id"].as_str().expect("id").to_string());
     }
     sink.wait_for(3, Duration::from_secs(30)).await;
+    // The next message's transaction has started and sits in its 0.4 s RCPT answer.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     server.kill_9();
     let before = sink.received().len();
     assert!(
@@ -605,4 +607,150 @@ async fn kill_9_while_sending_neither_loses_nor_doubles_a_message() {
         .expect("count");
         assert_eq!(recorded, 1, "one NotificationSent for {id}");
     }
+}
+
+/// A CA and a server certificate it signed for 127.0.0.1, as PEM files in `folder`: (CA
+/// certificate, server certificate, server key). rustls refuses a self-signed CA certificate as a
+/// server's own, as a council's relay would never present one.
+fn certificates(folder: &std::path::Path) -> (String, String, String) {
+    std::fs::create_dir_all(folder).expect("folder");
+    let path = |name: &str| folder.join(name).display().to_string();
+    let (ca, ca_key, cert, key, csr, ext) = (
+        path("ca.pem"),
+        path("ca-key.pem"),
+        path("cert.pem"),
+        path("key.pem"),
+        path("cert.csr"),
+        path("ext.cnf"),
+    );
+    std::fs::write(
+        &ext,
+        "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("extensions");
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let steps: [Vec<&str>; 3] = [
+        [
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-days",
+                "2",
+                "-subj",
+                "/CN=Arreta test CA",
+                "-keyout",
+                &ca_key,
+                "-out",
+                &ca,
+            ],
+        ]
+        .concat(),
+        [
+            &["req"][..],
+            &ec,
+            &["-subj", "/CN=127.0.0.1", "-keyout", &key, "-out", &csr],
+        ]
+        .concat(),
+        vec![
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
+            "-out",
+            &cert,
+        ],
+    ];
+    for args in steps {
+        let made = std::process::Command::new("openssl")
+            .args(&args)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    (ca, cert, key)
+}
+
+#[tokio::test]
+async fn starttls_and_credentials_from_the_configuration_are_used_and_required() {
+    let folder = std::env::temp_dir().join(format!("arreta-smtp-tls-{}", Uuid::new_v4()));
+    let (ca, cert, key) = certificates(&folder);
+    let sink = SmtpSink::start(&[
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--auth",
+        "arreta:s3cret",
+    ]);
+    let configured = |security, password: &str| {
+        let mut settings = smtp_settings(sink.port);
+        settings.mail.smtp.security = security;
+        settings.mail.smtp.username = Some("arreta".into());
+        settings.mail.smtp.password = Some(password.into());
+        settings.mail.smtp.ca_file = Some(ca.clone().into());
+        settings
+    };
+
+    let rig = Rig::new(configured(
+        infrastructure::mail::SmtpSecurity::Starttls,
+        "s3cret",
+    ))
+    .await;
+    let id = rig.book("es", "tls@example.org", local_at(3, 10, 0)).await;
+    assert_eq!(rig.send_at(Utc::now()).await.sent, 1);
+    assert_eq!(only(&sink.received(), id, "receipt").to, "tls@example.org");
+
+    // A wrong password, or no STARTTLS where the relay insists: our configuration is wrong, not
+    // the message. Messages stay queued with the relay's answer until the operators fix it.
+    for (security, password, answer) in [
+        (
+            infrastructure::mail::SmtpSecurity::Starttls,
+            "wrong",
+            // lettre reports either the 535 or that no mechanism (PLAIN, LOGIN) was accepted.
+            &["535", "authentication"][..],
+        ),
+        (
+            infrastructure::mail::SmtpSecurity::None,
+            "s3cret",
+            // Without TLS the relay offers no AUTH at all, and would answer MAIL with 530.
+            &["530", "authentication"][..],
+        ),
+    ] {
+        let rig = Rig::new(configured(security, password)).await;
+        let id = rig
+            .book("eu", "refused@example.org", local_at(3, 10, 0))
+            .await;
+        let round = rig.send_at(Utc::now()).await;
+        let (status, error): (String, String) = sqlx::query_as(
+            "SELECT status, last_error FROM mail_outbox WHERE request_id = $1 AND kind = 'receipt'",
+        )
+        .bind(id)
+        .fetch_one(&rig.app.db.pool)
+        .await
+        .expect("row");
+        assert_eq!((round.sent, round.retried), (0, 1), "{round:?}: {error}");
+        assert_eq!(status, "pending");
+        assert!(answer.iter().any(|a| error.contains(a)), "{error}");
+    }
+    assert_eq!(sink.received().len(), 1);
+    let _ = std::fs::remove_dir_all(folder);
 }

@@ -36,6 +36,8 @@ pub struct SmtpSettings {
     pub password: Option<String>,
     /// Connection and command timeout.
     pub timeout_seconds: u64,
+    /// A CA certificate (PEM) to trust besides the public roots, e.g. the council's own CA.
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +82,7 @@ impl Default for MailSettings {
                 username: None,
                 password: None,
                 timeout_seconds: 30,
+                ca_file: None,
             },
             from: "Gasteizko Udala / Ayuntamiento de Vitoria-Gasteiz <arreta@vitoria-gasteiz.eus>"
                 .into(),

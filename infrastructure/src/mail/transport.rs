@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::response::{Category, Code};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use uuid::Uuid;
 
@@ -20,11 +21,16 @@ pub enum DeliveryError {
     Permanent(String),
 }
 
+/// A 53x reply: authentication or encryption, i.e. our configuration, not the message.
+fn about_us(code: Option<Code>) -> bool {
+    code.is_some_and(|c| c.category == Category::Unspecified3)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TransportSetupError {
     #[error("mail transport: {0}")]
     Smtp(String),
-    #[error("mail folder {0}: {1}")]
+    #[error("mail: {0}: {1}")]
     Folder(PathBuf, std::io::Error),
 }
 
@@ -44,7 +50,17 @@ impl MailTransport {
             TransportKind::Smtp => {
                 let smtp = &settings.smtp;
                 let tls = |host: &str| {
-                    TlsParameters::new(host.to_string())
+                    let mut builder = TlsParameters::builder(host.to_string());
+                    if let Some(ca_file) = &smtp.ca_file {
+                        let pem = std::fs::read(ca_file)
+                            .map_err(|e| TransportSetupError::Folder(ca_file.clone(), e))?;
+                        let ca = Certificate::from_pem(&pem).map_err(|e| {
+                            TransportSetupError::Smtp(format!("{}: {e}", ca_file.display()))
+                        })?;
+                        builder = builder.add_root_certificate(ca);
+                    }
+                    builder
+                        .build_rustls()
                         .map_err(|e| TransportSetupError::Smtp(e.to_string()))
                 };
                 let tls = match smtp.security {
@@ -82,7 +98,12 @@ impl MailTransport {
             }
             Self::Smtp(smtp) => match smtp.send(message.clone()).await {
                 Ok(_) => Ok(()),
-                Err(e) if e.is_permanent() => Err(DeliveryError::Permanent(e.to_string())),
+                // 5x0-5x2 and 5x4-5x5 refuse this message (550 no such mailbox, 552 too big...).
+                // 53x are about us (530 STARTTLS first, 535 bad credentials): every message
+                // would get the same, so they wait for the operators' fix instead of failing.
+                Err(e) if e.is_permanent() && !about_us(e.status()) => {
+                    Err(DeliveryError::Permanent(e.to_string()))
+                }
                 Err(e) => Err(DeliveryError::Transient(e.to_string())),
             },
         }
