@@ -15,7 +15,7 @@ use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{
-    agenda, availability, documents, health, history, procedures, reports, requests,
+    agenda, availability, documents, health, history, municipal, procedures, reports, requests,
 };
 use crate::state::AppState;
 
@@ -70,6 +70,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/requests/{id}/history", get(history::history))
         .route("/v1/requests/{id}/history/verify", get(history::verify))
         .route("/v1/requests/{id}/export", get(history::export))
+        .route(
+            "/v1/integrations/municipal/appointments",
+            post(municipal::appointment).layer(limit(16 * 1024)),
+        )
         .route("/v1/agenda", get(agenda::day))
         .route("/v1/reports/daily", get(reports::daily))
         .route("/v1/reports/occupancy", get(reports::occupancy))

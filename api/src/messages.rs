@@ -297,6 +297,19 @@ pub fn describe(error: &ApiError) -> Problem {
             ),
         ),
         ApiError::Booking(error) => booking_problem(error),
+        ApiError::ProcedureChanged { current, requested } => problem(
+            S::CONFLICT,
+            "procedure-changed",
+            Bilingual::new("Izapidea ezin da aldatu", "El trámite no se puede cambiar"),
+            Bilingual::new(
+                format!(
+                    "Erreferentzia horren hitzordua {current} izapiderako da, ez {requested} izapiderako. Ezeztatu eta eskatu beste bat."
+                ),
+                format!(
+                    "La cita de esa referencia es para el trámite {current}, no {requested}. Anúlela y pida otra."
+                ),
+            ),
+        ),
         ApiError::Unavailable(_) => unavailable(),
         ApiError::Internal(_) => for_status(S::INTERNAL_SERVER_ERROR),
     }

@@ -4,7 +4,8 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
-    agenda, availability, documents, health, history, procedures, reports, requests, views,
+    agenda, availability, documents, health, history, municipal, procedures, reports, requests,
+    views,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +33,7 @@ use crate::routes::{
         history::history,
         history::verify,
         history::export,
+        municipal::appointment,
         agenda::day,
         reports::daily,
         reports::occupancy,
@@ -44,6 +46,7 @@ use crate::routes::{
         (name = "booking", description = "Availability and booking"),
         (name = "cases", description = "A citizen request's lifecycle"),
         (name = "agenda", description = "Rooms and clerks per day"),
+        (name = "integrations", description = "The council's appointment system"),
         (name = "audit", description = "Case histories"),
         (name = "reports", description = "Figures for reporting tools"),
         (name = "operations", description = "Health"),

@@ -11,6 +11,7 @@ use infrastructure::clock::{Clock, SystemClock};
 use infrastructure::config::{Profile, Settings};
 use infrastructure::database;
 use infrastructure::mail::{MailReactor, MailSender, MailTransport, TransportKind};
+use infrastructure::municipal::{WebhookReactor, WebhookSender};
 use infrastructure::projector::{self, ProjectorRunner};
 use infrastructure::reconciler::Reconciler;
 use infrastructure::tokens::Authenticator;
@@ -35,7 +36,7 @@ pub enum StartError {
     Sealing(#[from] infrastructure::anchors::AnchorError),
     #[error(transparent)]
     MailTransport(#[from] infrastructure::mail::TransportSetupError),
-    #[error("starting the mail reactor: {0}")]
+    #[error("starting a reactor: {0}")]
     MailReactor(sqlx::Error),
     #[error("server: {0}")]
     Serve(std::io::Error),
@@ -104,6 +105,27 @@ pub async fn mail(
     Ok((MailReactor { policy }, sender))
 }
 
+/// The webhook reactor and sender when `municipal.webhook_url` is set. Like mail, a reactor new
+/// to a database with history starts at the end of the log.
+pub async fn webhooks(
+    state: &AppState,
+    clock: Arc<dyn Clock>,
+) -> Result<Option<(WebhookReactor, WebhookSender)>, StartError> {
+    let settings = &state.settings.municipal;
+    let Some(sender) = WebhookSender::new(state.pool.clone(), settings, clock)
+        .map_err(infrastructure::config::ConfigError::Invalid)?
+    else {
+        return Ok(None);
+    };
+    projector::start_at_end_if_new(&state.pool, infrastructure::municipal::REACTOR_NAME)
+        .await
+        .map_err(StartError::MailReactor)?;
+    let reactor = WebhookReactor {
+        source: settings.source.clone(),
+    };
+    Ok(Some((reactor, sender)))
+}
+
 /// Runs until SIGINT or SIGTERM, then stops taking requests, finishes those in flight, and stops
 /// the projectors between batches (a batch is one transaction: it either lands or is redone).
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
@@ -120,6 +142,13 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let mut projectors = projector::all(state.booking.calendar().timezone);
     projectors.push(Arc::new(mail_reactor));
     let mail_sender = mail_sender.spawn(stopped.clone());
+    let webhook_sender = match webhooks(&state, Arc::new(SystemClock)).await? {
+        Some((reactor, sender)) => {
+            projectors.push(Arc::new(reactor));
+            Some(sender.spawn(stopped.clone()))
+        }
+        None => None,
+    };
     let projectors = ProjectorRunner {
         pool: pool.clone(),
         projectors,
@@ -152,6 +181,9 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .await;
     let _ = stop.send(true);
     let _ = tokio::join!(projectors, reconciler, housekeeping, mail_sender);
+    if let Some(webhook_sender) = webhook_sender {
+        let _ = webhook_sender.await;
+    }
     pool.close().await;
     served.map_err(StartError::Serve)
 }

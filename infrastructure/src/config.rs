@@ -77,6 +77,7 @@ pub struct Settings {
     pub idempotency_hours: u32,
     pub audit: AuditSettings,
     pub mail: crate::mail::MailSettings,
+    pub municipal: crate::municipal::MunicipalSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -258,6 +259,7 @@ impl Default for Settings {
             idempotency_hours: 24,
             audit: AuditSettings::default(),
             mail: crate::mail::MailSettings::default(),
+            municipal: crate::municipal::MunicipalSettings::default(),
         }
     }
 }
@@ -374,7 +376,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 17] = [
+const TOP_LEVEL_KEYS: [&str; 18] = [
     "profile",
     "listen",
     "database_url",
@@ -392,6 +394,7 @@ const TOP_LEVEL_KEYS: [&str; 17] = [
     "idempotency_hours",
     "audit",
     "mail",
+    "municipal",
 ];
 
 impl Settings {
@@ -433,6 +436,10 @@ impl Settings {
         }
         settings
             .mail
+            .validate(settings.profile == Profile::Production)
+            .map_err(ConfigError::Invalid)?;
+        settings
+            .municipal
             .validate(settings.profile == Profile::Production)
             .map_err(ConfigError::Invalid)?;
         Ok(settings)

@@ -68,6 +68,32 @@ impl TestDb {
         self.wait_for_checkpoints(&projector::NAMES).await;
     }
 
+    /// Runs a reactor (or projector) in the test's own task until it has passed every committed
+    /// event, so a test decides exactly when reactions happen.
+    pub async fn run_reactor(&self, reactor: &dyn projector::Projector) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            projector::catch_up(&self.pool, reactor, 500)
+                .await
+                .expect("reactor batch");
+            let behind: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM events e LEFT JOIN projector_checkpoints c \
+                   ON c.projector = $1 \
+                 WHERE c.projector IS NULL \
+                   OR (e.transaction_id::text::bigint, e.global_position) > (c.transaction_id, c.global_position))",
+            )
+            .bind(reactor.name())
+            .fetch_one(&self.pool)
+            .await
+            .expect("checkpoint");
+            if !behind {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{} fell behind", reactor.name());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits until each named projector or reactor has passed the last committed event.
     pub async fn wait_for_checkpoints(&self, names: &[&str]) {
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -382,6 +408,7 @@ pub fn write_config(settings: &Settings) -> tempfile_path::TempFile {
 }
 
 pub mod mail;
+pub mod webhook;
 
 pub mod tempfile_path {
     //! A file in the temporary directory, removed when dropped.

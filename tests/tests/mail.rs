@@ -8,7 +8,6 @@ use chrono::{DateTime, Duration as Minutes, Utc};
 use domain::capability::Purpose;
 use domain::notification::NotificationKind;
 use infrastructure::mail::{MailReactor, MailSender, Round, TransportKind, outbox};
-use infrastructure::projector;
 use infrastructure::tokens::Credential;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -58,28 +57,7 @@ impl Rig {
 
     /// Runs the reactor until it has passed every committed event.
     async fn plan(&self) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        loop {
-            projector::catch_up(&self.app.db.pool, &self.reactor, 500)
-                .await
-                .expect("reactor batch");
-            let behind: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM events e, projector_checkpoints c \
-                 WHERE c.projector = 'mail_outbox' \
-                   AND (e.transaction_id::text::bigint, e.global_position) > (c.transaction_id, c.global_position))",
-            )
-            .fetch_one(&self.app.db.pool)
-            .await
-            .expect("checkpoint");
-            if !behind {
-                return;
-            }
-            assert!(
-                std::time::Instant::now() < deadline,
-                "the reactor fell behind"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.app.db.run_reactor(&self.reactor).await;
     }
 
     /// Plans what is pending, then runs one sender round at `at`.

@@ -173,6 +173,23 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             [U, F, F, F, A, F, F, F, A],
         ),
         (
+            Method::POST,
+            "/v1/integrations/municipal/appointments",
+            json!({
+                "reference": "CITA-SECURITY",
+                "status": "booked",
+                "procedure": "QUEJA",
+                "start": local_at(70, 9, 0).to_rfc3339(),
+                "language": "es",
+                "citizen": {
+                    "name": "Ane Ruiz",
+                    "national_id": "12345678Z",
+                    "email": "ane@example.org"
+                }
+            }),
+            [U, F, A, F, F, F, F, F, F],
+        ),
+        (
             Method::GET,
             "/v1/agenda?date=2027-01-04",
             Value::Null,

@@ -6,6 +6,7 @@ pub mod availability;
 pub mod documents;
 pub mod health;
 pub mod history;
+pub mod municipal;
 pub mod procedures;
 pub mod reports;
 pub mod requests;

@@ -148,7 +148,7 @@ impl MailSender {
             round.failed += 1;
             return Ok(());
         }
-        let wait = backoff(
+        let wait = crate::retry::backoff(
             row.attempts,
             self.settings.retry_base_seconds,
             self.settings.retry_max_seconds,
@@ -281,24 +281,5 @@ fn still_applies(
             Err(format!("the case is {}", current.status().as_str()))
         }
         _ => Ok(()),
-    }
-}
-
-/// `base · 2^(attempts-1)` seconds, at most `max`.
-fn backoff(attempts: i32, base: u64, max: u64) -> Duration {
-    let exponent = attempts.saturating_sub(1).clamp(0, 30) as u32;
-    let seconds = base.saturating_mul(1u64 << exponent).min(max);
-    Duration::seconds(seconds as i64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_from_the_base_up_to_the_maximum() {
-        let waits: Vec<i64> = (1..=8).map(|a| backoff(a, 5, 300).num_seconds()).collect();
-        assert_eq!(waits, vec![5, 10, 20, 40, 80, 160, 300, 300]);
-        assert_eq!(backoff(1000, 5, 300).num_seconds(), 300);
     }
 }
