@@ -329,3 +329,121 @@ async fn municipal_appointments_that_cannot_apply_are_refused_clearly_and_write_
     .expect("sent");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
+
+/// Runs `arreta sync reconcile` on the rig's database; (exit code, report).
+fn reconcile(rig: &Rig, export: &Value, fix: bool) -> (i32, Value) {
+    let config = tests::write_config(&rig.app.state.settings);
+    let file =
+        tests::tempfile_path::TempFile::with_content("arreta-export", ".json", &export.to_string());
+    let mut command = std::process::Command::new(tests::arreta_binary());
+    command
+        .args(["sync", "reconcile", "--file"])
+        .arg(file.path())
+        .env("ARRETA_CONFIG", config.path())
+        .env("ARRETA_DATABASE_URL", &rig.app.db.url)
+        .env("RUST_LOG", "warn");
+    if fix {
+        command.arg("--fix");
+    }
+    let output = command.output().expect("arreta runs");
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "a JSON report; stderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap_or(-1), report)
+}
+
+fn differences(report: &Value) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = report["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .map(|d| {
+            (
+                d["reference"].as_str().unwrap_or_default().to_string(),
+                d["kind"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn reconciliation_reports_seeded_differences_and_fixes_them_without_echo() {
+    let rig = Rig::new(&[]).await;
+    let (a, b, c) = (local_at(3, 9, 0), local_at(3, 10, 0), local_at(3, 11, 0));
+    for (reference, start) in [("CITA-A", a), ("CITA-B", b)] {
+        let (status, _) = rig
+            .municipal(&appointment(reference, "booked", start))
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    // Booked here by a clerk with a reference the export will not list.
+    let mut d = booking_body("PADRON-ALTA", local_at(3, 12, 0));
+    d["external_reference"] = json!("CITA-D");
+    rig.clerk("/v1/requests", d).await;
+    rig.app.db.wait_for_projections().await;
+    // The export: A as it is, B moved there, C never sent here.
+    let moved_b = local_at(3, 13, 0);
+    let export = json!([
+        appointment("CITA-A", "booked", a),
+        appointment("CITA-B", "booked", moved_b),
+        appointment("CITA-C", "booked", c),
+    ]);
+
+    let (code, report) = reconcile(&rig, &export, false);
+    assert_eq!(code, 2, "{report}");
+    assert_eq!(report["compared"], 3);
+    assert_eq!(
+        differences(&report),
+        [
+            ("CITA-B".to_string(), "differs".to_string()),
+            ("CITA-C".to_string(), "missing_here".to_string()),
+            ("CITA-D".to_string(), "missing_there".to_string()),
+        ]
+    );
+    let events = rig.app.db.event_count().await;
+
+    let (code, fixed) = reconcile(&rig, &export, true);
+    assert_eq!(code, 2, "CITA-D can only be reported: {fixed}");
+    let fixes: Vec<(String, Value)> = fixed["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .map(|d| {
+            (
+                d["reference"].as_str().unwrap_or_default().to_string(),
+                d["fix"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        fixes.contains(&("CITA-B".into(), json!({ "Ok": "rescheduled" }))),
+        "{fixed}"
+    );
+    assert!(
+        fixes.contains(&("CITA-C".into(), json!({ "Ok": "created" }))),
+        "{fixed}"
+    );
+    assert!(rig.app.db.event_count().await > events);
+
+    rig.app.db.wait_for_projections().await;
+    let (_, after) = reconcile(&rig, &export, false);
+    assert_eq!(
+        differences(&after),
+        [("CITA-D".to_string(), "missing_there".to_string())]
+    );
+    let case_b: Value = rig
+        .app
+        .get_json_as("clerk", &format!("/v1/requests/{}", request_id("CITA-B")))
+        .await;
+    assert_eq!(case_b["slot"]["start"], json!(moved_b));
+
+    // Only the clerk's booking goes to the municipal system; the fixes came from it.
+    assert_eq!(rig.push_at(Utc::now()).await.delivered, 1);
+    let pushed = rig.endpoint.accepted();
+    assert_eq!(pushed[0].json()["data"]["external_reference"], "CITA-D");
+}

@@ -6,10 +6,12 @@
 pub mod cloud_event;
 mod inbound;
 mod reactor;
+mod reconcile;
 mod sender;
 mod settings;
 
 pub use inbound::{MunicipalAppointment, SyncError, SyncOutcome, request_id};
 pub use reactor::{NAME as REACTOR_NAME, WebhookReactor};
+pub use reconcile::{Difference, DifferenceKind, Report, Side, reconcile};
 pub use sender::{Pushed, WebhookSender};
 pub use settings::MunicipalSettings;
