@@ -15,7 +15,8 @@ use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{
-    agenda, availability, documents, health, history, municipal, procedures, reports, requests,
+    agenda, availability, documents, feeds, health, history, municipal, procedures, reports,
+    requests,
 };
 use crate::state::AppState;
 
@@ -75,6 +76,8 @@ pub fn app(state: AppState) -> Router {
             post(municipal::appointment).layer(limit(16 * 1024)),
         )
         .route("/v1/agenda", get(agenda::day))
+        .route("/v1/feeds/clerks/{clerk}", get(feeds::clerk))
+        .route("/v1/feeds/rooms/{room}", get(feeds::room))
         .route("/v1/reports/daily", get(reports::daily))
         .route("/v1/reports/occupancy", get(reports::occupancy))
         .route("/health/live", get(health::live))

@@ -69,6 +69,13 @@ enum SyncCommand {
         #[arg(long)]
         fix: bool,
     },
+    /// Print the path (with its token) of a clerk's or a room's iCalendar feed.
+    FeedUrl {
+        #[arg(long, conflicts_with = "room", required_unless_present = "room")]
+        clerk: Option<String>,
+        #[arg(long)]
+        room: Option<i16>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +138,9 @@ async fn main() -> ExitCode {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Command::Projections { command } => projections(settings, command).await,
+        Command::Sync {
+            command: SyncCommand::FeedUrl { clerk, room },
+        } => feed_url(&settings, clerk, room),
         Command::Sync {
             command: SyncCommand::Reconcile { file, fix },
         } => match reconcile(settings, &file, fix).await {
@@ -362,4 +372,23 @@ async fn reconcile(settings: Settings, file: &std::path::Path, fix: bool) -> Res
         serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
     );
     Ok(report.unresolved())
+}
+
+fn feed_url(settings: &Settings, clerk: Option<String>, room: Option<i16>) -> Result<(), String> {
+    use infrastructure::feeds::FeedOwner;
+    let secret = settings
+        .municipal
+        .feed_secret
+        .as_deref()
+        .ok_or("feeds are off: set municipal.feed_secret")?;
+    let owner = match (clerk, room) {
+        (Some(clerk), _) if settings.calendar.clerks.contains(&clerk) => FeedOwner::Clerk(clerk),
+        (Some(clerk), _) => return Err(format!("{clerk} is not in calendar.clerks")),
+        (None, Some(room)) if (1..=i16::from(settings.calendar.rooms)).contains(&room) => {
+            FeedOwner::Room(room)
+        }
+        _ => return Err(format!("rooms are 1 to {}", settings.calendar.rooms)),
+    };
+    println!("{}", owner.path(secret.as_bytes()));
+    Ok(())
 }

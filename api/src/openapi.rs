@@ -4,8 +4,8 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
-    agenda, availability, documents, health, history, municipal, procedures, reports, requests,
-    views,
+    agenda, availability, documents, feeds, health, history, municipal, procedures, reports,
+    requests, views,
 };
 
 #[derive(OpenApi)]
@@ -35,6 +35,8 @@ use crate::routes::{
         history::export,
         municipal::appointment,
         agenda::day,
+        feeds::clerk,
+        feeds::room,
         reports::daily,
         reports::occupancy,
         health::live,

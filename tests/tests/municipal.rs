@@ -18,6 +18,7 @@ use tests::{
 use uuid::Uuid;
 
 const SECRET: &str = "a-webhook-secret-of-at-least-32-bytes";
+const FEED_SECRET: &str = "a-feed-secret-of-at-least-32-bytes!";
 
 struct Rig {
     app: TestApp,
@@ -35,6 +36,7 @@ impl Rig {
         settings.municipal.webhook_secret = Some(SECRET.into());
         settings.municipal.timeout_seconds = 1;
         settings.municipal.retry_base_seconds = 60;
+        settings.municipal.feed_secret = Some(FEED_SECRET.into());
         let app = spawn_app_with(settings).await;
         let clock = Arc::new(ManualClock::new(Utc::now()));
         let (reactor, sender) = api::server::webhooks(&app.state, clock.clone())
@@ -446,4 +448,107 @@ async fn reconciliation_reports_seeded_differences_and_fixes_them_without_echo()
     assert_eq!(rig.push_at(Utc::now()).await.delivered, 1);
     let pushed = rig.endpoint.accepted();
     assert_eq!(pushed[0].json()["data"]["external_reference"], "CITA-D");
+}
+
+/// `arreta sync feed-url` for the rig's configuration.
+fn feed_path(rig: &Rig, args: &[&str]) -> String {
+    let config = tests::write_config(&rig.app.state.settings);
+    let output = std::process::Command::new(tests::arreta_binary())
+        .args(["sync", "feed-url"])
+        .args(args)
+        .env("ARRETA_CONFIG", config.path())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("arreta runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// (UID, DTSTART) of every VEVENT of a feed.
+fn feed_events(text: &str) -> Vec<(String, String)> {
+    let unfolded = icalendar::parser::unfold(text);
+    let calendar = icalendar::parser::read_calendar(&unfolded).expect("the feed parses");
+    calendar
+        .components
+        .iter()
+        .filter(|c| c.name == "VEVENT")
+        .map(|event| {
+            let get = |name: &str| {
+                event
+                    .properties
+                    .iter()
+                    .find(|p| p.name == name)
+                    .map(|p| p.val.as_str().to_string())
+                    .unwrap_or_default()
+            };
+            (get("UID"), get("DTSTART"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn clerk_and_room_feeds_show_their_own_appointments_to_their_own_token_only() {
+    let rig = Rig::new(&[]).await;
+    let start = local_at(3, 9, 0);
+    let first = rig
+        .clerk("/v1/requests", booking_body("PADRON-ALTA", start))
+        .await;
+    let second = rig
+        .clerk("/v1/requests", booking_body("PADRON-ALTA", start))
+        .await;
+    let (first, second) = (
+        first["id"].as_str().expect("id"),
+        second["id"].as_str().expect("id"),
+    );
+    rig.clerk(
+        &format!("/v1/requests/{first}/clerk"),
+        json!({ "clerk": "clerk-03" }),
+    )
+    .await;
+    rig.app.db.wait_for_projections().await;
+    let get = |path: String| {
+        let client = rig.app.client.clone();
+        let url = rig.app.url(&path);
+        async move { client.get(url).send().await.expect("sent") }
+    };
+    let dtstart = start.format("%Y%m%dT%H%M%SZ").to_string();
+
+    let clerk_path = feed_path(&rig, &["--clerk", "clerk-03"]);
+    let response = get(clerk_path.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let text = response.text().await.expect("body");
+    assert_eq!(
+        feed_events(&text),
+        [(
+            format!("{first}@arreta.vitoria-gasteiz.eus"),
+            dtstart.clone()
+        )]
+    );
+    assert!(!text.contains("Miren"), "no citizen's name in a feed");
+
+    let room_path = feed_path(&rig, &["--room", "2"]);
+    let text = get(room_path.clone()).await.text().await.expect("body");
+    assert_eq!(
+        feed_events(&text),
+        [(format!("{second}@arreta.vitoria-gasteiz.eus"), dtstart)]
+    );
+
+    // Another feed's token, no token, an unknown clerk.
+    let room_token = room_path.split("token=").nth(1).expect("token");
+    let wrong = get(format!("/v1/feeds/clerks/clerk-03.ics?token={room_token}")).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get("/v1/feeds/clerks/clerk-03.ics".into()).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    let unknown = clerk_path.replace("clerk-03", "clerk-99");
+    assert_eq!(get(unknown).await.status(), StatusCode::NOT_FOUND);
 }

@@ -4,6 +4,7 @@
 pub mod agenda;
 pub mod availability;
 pub mod documents;
+pub mod feeds;
 pub mod health;
 pub mod history;
 pub mod municipal;

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::MailSettings;
 use super::dates::date_time;
-use super::ical::{CalendarEvent, Method};
 use super::texts::{Details, Facts, content};
+use crate::ical::{self, Event, Method, Person};
 use crate::tokens::Authenticator;
 
 #[derive(Debug, thiserror::Error)]
@@ -183,22 +183,27 @@ impl Composer<'_> {
                     Language::Es => "Videollamada",
                 };
                 let organizer = from.name.clone().unwrap_or_default();
-                let ics = CalendarEvent {
-                    method,
+                let organizer_email = from.email.to_string();
+                let event = Event {
                     uid: format!("{}@{}", s.request_id, self.settings.domain),
                     sequence,
                     stamp: event_time(s.trigger).unwrap_or(now),
                     start: booking.slot.start,
                     end: booking.slot.end(),
+                    cancelled: method == Method::Cancel,
                     summary: facts.procedure,
                     description: &description,
                     location,
-                    organizer_name: &organizer,
-                    organizer_email: from.email.as_ref(),
-                    attendee_name: booking.citizen.name.as_str(),
-                    attendee_email: booking.citizen.email.as_str(),
-                }
-                .render();
+                    organizer: Some(Person {
+                        name: &organizer,
+                        email: &organizer_email,
+                    }),
+                    attendee: Some(Person {
+                        name: booking.citizen.name.as_str(),
+                        email: booking.citizen.email.as_str(),
+                    }),
+                };
+                let ics = ical::calendar(method, None, &[event]);
                 let content_type = ContentType::parse(&format!(
                     "text/calendar; charset=utf-8; method={}",
                     method.as_str()

@@ -4,7 +4,6 @@
 mod compose;
 mod dates;
 mod document;
-mod ical;
 pub mod outbox;
 mod reactor;
 mod sender;

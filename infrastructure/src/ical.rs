@@ -1,11 +1,13 @@
-//! The appointment as an iCalendar event (RFC 5545, iTIP methods of RFC 5546): one UID per case,
-//! a SEQUENCE that grows with every change, and a CANCEL when it is cancelled, so the citizen's
-//! calendar keeps one entry that follows the appointment.
+//! iCalendar (RFC 5545, with the iTIP methods of RFC 5546): the appointment mailed to a citizen
+//! (one UID per case, a SEQUENCE that grows with every change, a CANCEL when cancelled) and the
+//! feeds clerks and rooms subscribe to.
 
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// A feed: events to show.
+    Publish,
     /// A new or changed appointment.
     Request,
     Cancel,
@@ -14,70 +16,88 @@ pub enum Method {
 impl Method {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::Publish => "PUBLISH",
             Self::Request => "REQUEST",
             Self::Cancel => "CANCEL",
         }
     }
 }
 
+/// A name and an address, for ORGANIZER and ATTENDEE.
+#[derive(Debug, Clone, Copy)]
+pub struct Person<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+}
+
 #[derive(Debug, Clone)]
-pub struct CalendarEvent<'a> {
-    pub method: Method,
+pub struct Event<'a> {
     /// `<request id>@<mail domain>`: the same for every message about the case.
     pub uid: String,
-    /// 0 when booked, one more at each reschedule, and one more for the cancellation.
+    /// 0 when booked, one more at each change.
     pub sequence: u32,
     /// When the change was made.
     pub stamp: DateTime<Utc>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    pub cancelled: bool,
     pub summary: &'a str,
     pub description: &'a str,
     pub location: &'a str,
-    pub organizer_name: &'a str,
-    pub organizer_email: &'a str,
-    pub attendee_name: &'a str,
-    pub attendee_email: &'a str,
+    pub organizer: Option<Person<'a>>,
+    pub attendee: Option<Person<'a>>,
 }
 
-impl CalendarEvent<'_> {
-    /// The calendar object, CRLF-terminated and folded at 75 octets.
-    pub fn render(&self) -> String {
-        let status = match self.method {
-            Method::Request => "CONFIRMED",
-            Method::Cancel => "CANCELLED",
-        };
-        let lines = [
-            "BEGIN:VCALENDAR".to_string(),
-            "VERSION:2.0".into(),
-            "PRODID:-//Arreta//Vitoria-Gasteiz//EU".into(),
-            "CALSCALE:GREGORIAN".into(),
-            format!("METHOD:{}", self.method.as_str()),
-            "BEGIN:VEVENT".into(),
-            format!("UID:{}", escape(&self.uid)),
-            format!("SEQUENCE:{}", self.sequence),
-            format!("DTSTAMP:{}", utc(self.stamp)),
-            format!("DTSTART:{}", utc(self.start)),
-            format!("DTEND:{}", utc(self.end)),
-            format!("SUMMARY:{}", escape(self.summary)),
-            format!("DESCRIPTION:{}", escape(self.description)),
-            format!("LOCATION:{}", escape(self.location)),
-            format!("STATUS:{status}"),
-            format!(
-                "ORGANIZER;CN={}:mailto:{}",
-                parameter(self.organizer_name),
-                self.organizer_email
-            ),
-            format!(
-                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT:mailto:{}",
-                parameter(self.attendee_name),
-                self.attendee_email
-            ),
-            "END:VEVENT".into(),
-            "END:VCALENDAR".into(),
-        ];
-        lines.iter().map(|line| fold(line)).collect()
+/// A calendar object with `events`, CRLF-terminated and folded at 75 octets.
+pub fn calendar(method: Method, name: Option<&str>, events: &[Event]) -> String {
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".into(),
+        "PRODID:-//Arreta//Vitoria-Gasteiz//EU".into(),
+        "CALSCALE:GREGORIAN".into(),
+        format!("METHOD:{}", method.as_str()),
+    ];
+    if let Some(name) = name {
+        lines.push(format!("X-WR-CALNAME:{}", escape(name)));
     }
+    for event in events {
+        lines.extend([
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:{}", escape(&event.uid)),
+            format!("SEQUENCE:{}", event.sequence),
+            format!("DTSTAMP:{}", utc(event.stamp)),
+            format!("DTSTART:{}", utc(event.start)),
+            format!("DTEND:{}", utc(event.end)),
+            format!("SUMMARY:{}", escape(event.summary)),
+            format!("DESCRIPTION:{}", escape(event.description)),
+            format!("LOCATION:{}", escape(event.location)),
+            format!(
+                "STATUS:{}",
+                if event.cancelled {
+                    "CANCELLED"
+                } else {
+                    "CONFIRMED"
+                }
+            ),
+        ]);
+        if let Some(p) = event.organizer {
+            lines.push(format!(
+                "ORGANIZER;CN={}:mailto:{}",
+                parameter(p.name),
+                p.email
+            ));
+        }
+        if let Some(p) = event.attendee {
+            lines.push(format!(
+                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT:mailto:{}",
+                parameter(p.name),
+                p.email
+            ));
+        }
+        lines.push("END:VEVENT".into());
+    }
+    lines.push("END:VCALENDAR".into());
+    lines.iter().map(|line| fold(line)).collect()
 }
 
 fn utc(instant: DateTime<Utc>) -> String {
@@ -134,9 +154,8 @@ mod tests {
 
     use super::*;
 
-    fn event(method: Method) -> CalendarEvent<'static> {
-        CalendarEvent {
-            method,
+    fn event(cancelled: bool) -> Event<'static> {
+        Event {
             uid: "0190c0de@arreta.example".into(),
             sequence: 2,
             stamp: Utc
@@ -151,19 +170,24 @@ mod tests {
                 .with_ymd_and_hms(2026, 12, 2, 8, 30, 0)
                 .single()
                 .expect("t"),
+            cancelled,
             summary: "Alta en el Padrón, municipal; 1\\2",
             description: "Línea 1\nLínea 2 con acentos: áéíóú ñ, una línea bastante larga para que haya que plegarla en varias",
             location: "Videollamada",
-            organizer_name: "Ayuntamiento \"VG\"",
-            organizer_email: "arreta@vitoria-gasteiz.eus",
-            attendee_name: "Miren",
-            attendee_email: "miren@example.org",
+            organizer: Some(Person {
+                name: "Ayuntamiento \"VG\"",
+                email: "arreta@vitoria-gasteiz.eus",
+            }),
+            attendee: Some(Person {
+                name: "Miren",
+                email: "miren@example.org",
+            }),
         }
     }
 
     #[test]
     fn renders_times_in_utc_with_uid_sequence_and_method() {
-        let text = event(Method::Request).render();
+        let text = calendar(Method::Request, None, &[event(false)]);
         assert!(text.starts_with("BEGIN:VCALENDAR\r\n"));
         assert!(text.contains("METHOD:REQUEST\r\n"));
         assert!(text.contains("UID:0190c0de@arreta.example\r\n"));
@@ -175,14 +199,31 @@ mod tests {
         assert!(
             text.contains("ORGANIZER;CN=\"Ayuntamiento VG\":mailto:arreta@vitoria-gasteiz.eus")
         );
-        let cancelled = event(Method::Cancel).render();
+        let cancelled = calendar(Method::Cancel, None, &[event(true)]);
         assert!(cancelled.contains("METHOD:CANCEL\r\n"));
         assert!(cancelled.contains("STATUS:CANCELLED\r\n"));
     }
 
     #[test]
+    fn a_feed_has_a_name_and_every_event() {
+        let mut second = event(false);
+        second.uid = "second@arreta.example".into();
+        second.organizer = None;
+        second.attendee = None;
+        let text = calendar(
+            Method::Publish,
+            Some("Gela 1 / Sala 1"),
+            &[event(false), second],
+        );
+        assert!(text.contains("METHOD:PUBLISH\r\n"));
+        assert!(text.contains("X-WR-CALNAME:Gela 1 / Sala 1\r\n"));
+        assert_eq!(text.matches("BEGIN:VEVENT").count(), 2);
+        assert_eq!(text.matches("ATTENDEE").count(), 1);
+    }
+
+    #[test]
     fn long_lines_are_folded_at_75_octets_and_unfold_to_the_original() {
-        let text = event(Method::Request).render();
+        let text = calendar(Method::Request, None, &[event(false)]);
         for line in text.split("\r\n") {
             assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
         }
