@@ -18,4 +18,5 @@ pub mod projector;
 pub mod read_models;
 pub mod reconciler;
 pub mod retry;
+pub mod rounds;
 pub mod tokens;

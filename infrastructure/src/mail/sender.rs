@@ -84,25 +84,12 @@ impl MailSender {
     }
 
     /// Runs rounds until shutdown; a round under way finishes first.
-    pub fn spawn(self, mut shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+    pub fn spawn(self, shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
         let poll = std::time::Duration::from_millis(self.settings.poll_interval_ms);
-        tokio::spawn(async move {
-            loop {
-                match self.run_once().await {
-                    Ok(round) if round != Round::default() => {
-                        tracing::info!(?round, "mail round")
-                    }
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "mail round failed; retrying"),
-                }
-                tokio::select! {
-                    _ = shutdown.changed() => return,
-                    _ = tokio::time::sleep(poll) => {}
-                }
-                if *shutdown.borrow() {
-                    return;
-                }
-            }
+        let sender = Arc::new(self);
+        crate::rounds::spawn_rounds("mail", poll, shutdown, move || {
+            let sender = sender.clone();
+            async move { sender.run_once().await }
         })
     }
 
