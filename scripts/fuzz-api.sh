@@ -14,6 +14,7 @@ DATABASE="arreta_test_fuzz_$$"
 export ARRETA_DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/$DATABASE"
 export ARRETA_LISTEN=127.0.0.1:0
 export ARRETA_AUTH__DATA_DIR="$WORK/keys"
+export ARRETA_MAIL__FOLDER="$WORK/mail"
 # Schemathesis calls from one address hundreds of times a second.
 export ARRETA_RATE_LIMITS__PUBLIC_PER_MINUTE=6000000
 export ARRETA_RATE_LIMITS__CITIZEN_PER_MINUTE=6000000

@@ -8,13 +8,16 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-apt_install build-essential pkg-config ca-certificates libssl-dev
+apt_install build-essential pkg-config ca-certificates libssl-dev python3 python3-venv openssl
 require_rust
 ensure_postgres
 drop_stale_test_databases
 export ARRETA_TEST_POSTGRES="postgres://postgres@$PG_HOST:$PG_PORT"
 trap stop_localstack EXIT
 start_localstack
+echo "==> the tests' SMTP server (aiosmtpd)"
+bash scripts/smtp-sink.sh --install
+export ARRETA_TEST_SMTP_SINK="$PWD/scripts/smtp-sink.sh"
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

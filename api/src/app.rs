@@ -14,7 +14,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
-use crate::routes::{agenda, availability, health, history, procedures, reports, requests};
+use crate::routes::{
+    agenda, availability, documents, feeds, health, history, municipal, procedures, reports,
+    requests,
+};
 use crate::state::AppState;
 
 /// The whole HTTP application.
@@ -52,6 +55,10 @@ pub fn app(state: AppState) -> Router {
             post(requests::close).layer(limit(32 * 1024)),
         )
         .route(
+            "/v1/requests/{id}/document-requests",
+            post(documents::request).layer(limit(8 * 1024)),
+        )
+        .route(
             "/v1/requests/{id}/clerk",
             post(requests::assign_clerk).layer(limit(1024)),
         )
@@ -64,7 +71,13 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/requests/{id}/history", get(history::history))
         .route("/v1/requests/{id}/history/verify", get(history::verify))
         .route("/v1/requests/{id}/export", get(history::export))
+        .route(
+            "/v1/integrations/municipal/appointments",
+            post(municipal::appointment).layer(limit(16 * 1024)),
+        )
         .route("/v1/agenda", get(agenda::day))
+        .route("/v1/feeds/clerks/{clerk}", get(feeds::clerk))
+        .route("/v1/feeds/rooms/{room}", get(feeds::room))
         .route("/v1/reports/daily", get(reports::daily))
         .route("/v1/reports/occupancy", get(reports::occupancy))
         .route("/health/live", get(health::live))

@@ -205,6 +205,8 @@ roles! {
     Auditors => [Auditor, Supervisor];
     /// Who may read the figures.
     Reporters => [Reporting, Supervisor, Auditor];
+    /// The council's appointment system.
+    MunicipalSystem => [MunicipalSync];
 }
 
 /// Link purposes.

@@ -49,6 +49,33 @@ enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// The council's appointment system.
+    Sync {
+        #[command(subcommand)]
+        command: SyncCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SyncCommand {
+    /// Compare with a list the municipal system exported (a JSON array of appointments, each as
+    /// `POST /v1/integrations/municipal/appointments` takes it) and print the differences as
+    /// JSON. Exits 2 when differences remain.
+    Reconcile {
+        /// The exported list.
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// Apply the exported state where it differs (creates, moves, cancels).
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Print the path (with its token) of a clerk's or a room's iCalendar feed.
+    FeedUrl {
+        #[arg(long, conflicts_with = "room", required_unless_present = "room")]
+        clerk: Option<String>,
+        #[arg(long)]
+        room: Option<i16>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -111,6 +138,16 @@ async fn main() -> ExitCode {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Command::Projections { command } => projections(settings, command).await,
+        Command::Sync {
+            command: SyncCommand::FeedUrl { clerk, room },
+        } => feed_url(&settings, clerk, room),
+        Command::Sync {
+            command: SyncCommand::Reconcile { file, fix },
+        } => match reconcile(settings, &file, fix).await {
+            Ok(0) => Ok(()),
+            Ok(_) => return ExitCode::from(2),
+            Err(error) => Err(error),
+        },
         Command::Audit {
             command: AuditCommand::Verify { case, .. },
         } => audit(&settings, case).await,
@@ -290,5 +327,68 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> Result<
             }
         }
     }
+    Ok(())
+}
+
+/// Prints the reconciliation report; returns how many differences remain.
+async fn reconcile(settings: Settings, file: &std::path::Path, fix: bool) -> Result<usize, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let bodies: Vec<api::routes::municipal::MunicipalAppointmentBody> =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut export = Vec::with_capacity(bodies.len());
+    for (index, body) in bodies.into_iter().enumerate() {
+        let reference = body.reference.clone();
+        export.push(body.parse().map_err(|e| {
+            let why = match e {
+                api::problem::ApiError::Invalid(fields) => {
+                    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+                    format!("invalid {}", names.join(", "))
+                }
+                other => other.to_string(),
+            };
+            format!(
+                "{}: appointment {index} ({reference}): {why}",
+                file.display()
+            )
+        })?);
+    }
+    let pool = server::connect(&settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    let state = server::state(pool.clone(), settings).map_err(|e| e.to_string())?;
+    let mut metadata = domain::metadata::EventMetadata::system(
+        "municipal-reconcile",
+        chrono::Utc::now(),
+        uuid::Uuid::now_v7(),
+    );
+    // Applied as the municipal system's own state: not pushed back to it.
+    metadata.role = Role::MunicipalSync;
+    let report =
+        infrastructure::municipal::reconcile(&pool, &state.booking, export, fix, &metadata)
+            .await
+            .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    );
+    Ok(report.unresolved())
+}
+
+fn feed_url(settings: &Settings, clerk: Option<String>, room: Option<i16>) -> Result<(), String> {
+    use infrastructure::feeds::FeedOwner;
+    let secret = settings
+        .municipal
+        .feed_secret
+        .as_deref()
+        .ok_or("feeds are off: set municipal.feed_secret")?;
+    let owner = match (clerk, room) {
+        (Some(clerk), _) if settings.calendar.clerks.contains(&clerk) => FeedOwner::Clerk(clerk),
+        (Some(clerk), _) => return Err(format!("{clerk} is not in calendar.clerks")),
+        (None, Some(room)) if (1..=i16::from(settings.calendar.rooms)).contains(&room) => {
+            FeedOwner::Room(room)
+        }
+        _ => return Err(format!("rooms are 1 to {}", settings.calendar.rooms)),
+    };
+    println!("{}", owner.path(secret.as_bytes()));
     Ok(())
 }

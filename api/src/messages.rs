@@ -297,6 +297,19 @@ pub fn describe(error: &ApiError) -> Problem {
             ),
         ),
         ApiError::Booking(error) => booking_problem(error),
+        ApiError::ProcedureChanged { current, requested } => problem(
+            S::CONFLICT,
+            "procedure-changed",
+            Bilingual::new("Izapidea ezin da aldatu", "El trámite no se puede cambiar"),
+            Bilingual::new(
+                format!(
+                    "Erreferentzia horren hitzordua {current} izapiderako da, ez {requested} izapiderako. Ezeztatu eta eskatu beste bat."
+                ),
+                format!(
+                    "La cita de esa referencia es para el trámite {current}, no {requested}. Anúlela y pida otra."
+                ),
+            ),
+        ),
         ApiError::Unavailable(_) => unavailable(),
         ApiError::Internal(_) => for_status(S::INTERNAL_SERVER_ERROR),
     }
@@ -542,6 +555,40 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
             Bilingual::new(
                 "Erreferentzia batek 1 eta 64 karaktere inprimagarri artean ditu.",
                 "Una referencia tiene de 1 a 64 caracteres imprimibles.",
+            ),
+        ),
+        CitizenRequestError::DocumentCount { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "document-count",
+            Bilingual::new("Dokumentu kopuru okerra", "Número de documentos no válido"),
+            Bilingual::new(
+                format!("Eskatu 1 eta {max} dokumentu artean."),
+                format!("Pida entre 1 y {max} documentos."),
+            ),
+        ),
+        CitizenRequestError::DocumentLabel { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "document-label",
+            Bilingual::new(
+                "Dokumentuaren izen baliogabea",
+                "Nombre de documento no válido",
+            ),
+            Bilingual::new(
+                format!(
+                    "Dokumentu bakoitzak izena behar du euskaraz eta gaztelaniaz, gehienez {max} karaktere."
+                ),
+                format!(
+                    "Cada documento necesita un nombre en euskera y en castellano, de {max} caracteres como máximo."
+                ),
+            ),
+        ),
+        CitizenRequestError::DocumentsDue => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "documents-due",
+            Bilingual::new("Epe baliogabea", "Plazo no válido"),
+            Bilingual::new(
+                "Dokumentuen epeak etorkizunean egon behar du, eta ez hitzordua baino beranduago.",
+                "El plazo de los documentos debe ser futuro y no posterior a la cita.",
             ),
         ),
     }

@@ -3,7 +3,10 @@
 use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
-use crate::routes::{agenda, availability, health, history, procedures, reports, requests, views};
+use crate::routes::{
+    agenda, availability, documents, feeds, health, history, municipal, procedures, reports,
+    requests, views,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,12 +27,16 @@ use crate::routes::{agenda, availability, health, history, procedures, reports, 
         requests::cancel,
         requests::no_show,
         requests::close,
+        documents::request,
         requests::assign_clerk,
         requests::issue_link,
         history::history,
         history::verify,
         history::export,
+        municipal::appointment,
         agenda::day,
+        feeds::clerk,
+        feeds::room,
         reports::daily,
         reports::occupancy,
         health::live,
@@ -41,6 +48,7 @@ use crate::routes::{agenda, availability, health, history, procedures, reports, 
         (name = "booking", description = "Availability and booking"),
         (name = "cases", description = "A citizen request's lifecycle"),
         (name = "agenda", description = "Rooms and clerks per day"),
+        (name = "integrations", description = "The council's appointment system"),
         (name = "audit", description = "Case histories"),
         (name = "reports", description = "Figures for reporting tools"),
         (name = "operations", description = "Health"),

@@ -98,10 +98,23 @@ pub enum ApiError {
     Forbidden,
     #[error(transparent)]
     Booking(#[from] infrastructure::booking::BookingError),
+    #[error("the appointment is for {current}, not {requested}")]
+    ProcedureChanged { current: String, requested: String },
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<infrastructure::municipal::SyncError> for ApiError {
+    fn from(error: infrastructure::municipal::SyncError) -> Self {
+        match error {
+            infrastructure::municipal::SyncError::Booking(e) => Self::Booking(e),
+            infrastructure::municipal::SyncError::ProcedureChanged {
+                current, requested, ..
+            } => Self::ProcedureChanged { current, requested },
+        }
+    }
 }
 
 impl From<sqlx::Error> for ApiError {

@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use infrastructure::anchors::{self, SealingKey};
 use infrastructure::booking::BookingService;
-use infrastructure::clock::SystemClock;
+use infrastructure::clock::{Clock, SystemClock};
 use infrastructure::config::{Profile, Settings};
 use infrastructure::database;
+use infrastructure::mail::{MailReactor, MailSender, MailTransport, TransportKind};
+use infrastructure::municipal::{WebhookReactor, WebhookSender};
 use infrastructure::projector::{self, ProjectorRunner};
 use infrastructure::reconciler::Reconciler;
 use infrastructure::tokens::Authenticator;
@@ -34,6 +36,10 @@ pub enum StartError {
     Sealing(#[from] infrastructure::anchors::AnchorError),
     #[error("object storage: {0}")]
     Storage(#[from] infrastructure::object_store::StartupRefusal),
+    #[error(transparent)]
+    MailTransport(#[from] infrastructure::mail::TransportSetupError),
+    #[error("starting a reactor: {0}")]
+    MailReactor(sqlx::Error),
     #[error("server: {0}")]
     Serve(std::io::Error),
 }
@@ -72,6 +78,59 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
     })
 }
 
+/// The mail reactor and sender, on `clock` (a test clock in tests). On a log with history and
+/// no reactor checkpoint yet, the reactor starts at the end of the log: deploying mail onto an
+/// existing database must not send every past message.
+pub async fn mail(
+    state: &AppState,
+    clock: Arc<dyn Clock>,
+) -> Result<(MailReactor, MailSender), StartError> {
+    let settings = &state.settings.mail;
+    let policy = settings
+        .policy(state.booking.calendar().timezone)
+        .map_err(infrastructure::config::ConfigError::Invalid)?;
+    if projector::start_at_end_if_new(&state.pool, infrastructure::mail::REACTOR_NAME)
+        .await
+        .map_err(StartError::MailReactor)?
+    {
+        tracing::info!("mail reactor starts at the end of the log; earlier events get no mail");
+    }
+    let transport = MailTransport::from_settings(settings)?;
+    if settings.transport == TransportKind::Files {
+        tracing::warn!(folder = %settings.folder.display(), "mail is written to files, not sent");
+    }
+    let sender = MailSender {
+        pool: state.pool.clone(),
+        booking: state.booking.clone(),
+        authenticator: state.authenticator.clone(),
+        transport: Arc::new(transport),
+        settings: settings.clone(),
+        clock,
+    };
+    Ok((MailReactor { policy }, sender))
+}
+
+/// The webhook reactor and sender when `municipal.webhook_url` is set. Like mail, a reactor new
+/// to a database with history starts at the end of the log.
+pub async fn webhooks(
+    state: &AppState,
+    clock: Arc<dyn Clock>,
+) -> Result<Option<(WebhookReactor, WebhookSender)>, StartError> {
+    let settings = &state.settings.municipal;
+    let Some(sender) = WebhookSender::new(state.pool.clone(), settings, clock)
+        .map_err(infrastructure::config::ConfigError::Invalid)?
+    else {
+        return Ok(None);
+    };
+    projector::start_at_end_if_new(&state.pool, infrastructure::municipal::REACTOR_NAME)
+        .await
+        .map_err(StartError::MailReactor)?;
+    let reactor = WebhookReactor {
+        source: settings.source.clone(),
+    };
+    Ok(Some((reactor, sender)))
+}
+
 /// Runs until SIGINT or SIGTERM, then stops taking requests, finishes those in flight, and stops
 /// the projectors between batches (a batch is one transaction: it either lands or is redone).
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
@@ -86,9 +145,20 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         );
     }
     let (stop, stopped) = watch::channel(false);
+    let (mail_reactor, mail_sender) = mail(&state, Arc::new(SystemClock)).await?;
+    let mut projectors = projector::all(state.booking.calendar().timezone);
+    projectors.push(Arc::new(mail_reactor));
+    let mail_sender = mail_sender.spawn(stopped.clone());
+    let webhook_sender = match webhooks(&state, Arc::new(SystemClock)).await? {
+        Some((reactor, sender)) => {
+            projectors.push(Arc::new(reactor));
+            Some(sender.spawn(stopped.clone()))
+        }
+        None => None,
+    };
     let projectors = ProjectorRunner {
         pool: pool.clone(),
-        projectors: projector::all(state.booking.calendar().timezone),
+        projectors,
         batch: settings.projections.batch_size,
         poll: Duration::from_millis(settings.projections.poll_interval_ms),
     }
@@ -117,7 +187,10 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .with_graceful_shutdown(shutdown_signal())
         .await;
     let _ = stop.send(true);
-    let _ = tokio::join!(projectors, reconciler, housekeeping);
+    let _ = tokio::join!(projectors, reconciler, housekeeping, mail_sender);
+    if let Some(webhook_sender) = webhook_sender {
+        let _ = webhook_sender.await;
+    }
     pool.close().await;
     served.map_err(StartError::Serve)
 }

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod capability;
 pub mod citizen_request;
 pub mod metadata;
+pub mod notification;
 pub mod procedure;
 pub mod slot;
 pub mod values;

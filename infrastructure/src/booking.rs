@@ -15,7 +15,7 @@ use domain::calendar::{ClerkId, ServiceCalendar};
 use domain::citizen_request::{
     BookAppointment, CancelAppointment, CancelledBy, CaseOutcome, CaseStatus, Channel, Citizen,
     CitizenRequest, CitizenRequestCommand, CitizenRequestError, CloseCase, RecordNoShow,
-    RescheduleAppointment,
+    RecordNotification, RequestDocuments, RequestedDocument, RescheduleAppointment,
 };
 use domain::metadata::EventMetadata;
 use domain::procedure::Catalogue;
@@ -371,6 +371,43 @@ impl BookingService {
             .on_case(request_id, command, metadata, expected)
             .await?;
         Ok(state(request_id, outcome))
+    }
+
+    /// Asks the citizen for documents; the mail reactor sends the upload link.
+    pub async fn request_documents(
+        &self,
+        request_id: Uuid,
+        documents: Vec<RequestedDocument>,
+        due_at: DateTime<Utc>,
+        metadata: &EventMetadata,
+        expected: Option<usize>,
+    ) -> Result<CaseState, BookingError> {
+        let command = CitizenRequestCommand::RequestDocuments(RequestDocuments {
+            documents,
+            due_at,
+            at: self.clock.now(),
+        });
+        let outcome = self
+            .on_case(request_id, command, metadata, expected)
+            .await?;
+        Ok(state(request_id, outcome))
+    }
+
+    /// Records on the case that a message went out (a no-op when it already is).
+    pub async fn record_notification(
+        &self,
+        request_id: Uuid,
+        notification: RecordNotification,
+        metadata: &EventMetadata,
+    ) -> Result<(), BookingError> {
+        self.on_case(
+            request_id,
+            CitizenRequestCommand::RecordNotification(notification),
+            metadata,
+            None,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Assigns a clerk to the request's appointment in its day's agenda.

@@ -77,6 +77,8 @@ pub struct Settings {
     pub idempotency_hours: u32,
     pub audit: AuditSettings,
     pub storage: StorageSettings,
+    pub mail: crate::mail::MailSettings,
+    pub municipal: crate::municipal::MunicipalSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -389,6 +391,8 @@ impl Default for Settings {
             idempotency_hours: 24,
             audit: AuditSettings::default(),
             storage: StorageSettings::default(),
+            mail: crate::mail::MailSettings::default(),
+            municipal: crate::municipal::MunicipalSettings::default(),
         }
     }
 }
@@ -505,7 +509,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 17] = [
+const TOP_LEVEL_KEYS: [&str; 19] = [
     "profile",
     "listen",
     "database_url",
@@ -523,6 +527,8 @@ const TOP_LEVEL_KEYS: [&str; 17] = [
     "idempotency_hours",
     "audit",
     "storage",
+    "mail",
+    "municipal",
 ];
 
 impl Settings {
@@ -563,6 +569,14 @@ impl Settings {
                 "auth.leeway_seconds is at most 300".into(),
             ));
         }
+        settings
+            .mail
+            .validate(settings.profile == Profile::Production)
+            .map_err(ConfigError::Invalid)?;
+        settings
+            .municipal
+            .validate(settings.profile == Profile::Production)
+            .map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 

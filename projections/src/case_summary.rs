@@ -161,6 +161,10 @@ pub fn apply(
                     summary.closing_summary = Some(text.clone());
                     summary.registry_entry = registry_entry.clone();
                 }
+                // Documents and messages are listed by their own views; the summary only moves
+                // to the new version.
+                CitizenRequestEvent::DocumentsRequested { .. }
+                | CitizenRequestEvent::NotificationSent { .. } => {}
             }
             summary.updated_at = at;
             summary

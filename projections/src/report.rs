@@ -136,6 +136,8 @@ pub fn change(
             closed: 1,
             ..Counters::default()
         }),
+        CitizenRequestEvent::DocumentsRequested { .. }
+        | CitizenRequestEvent::NotificationSent { .. } => on_case_day(Counters::default()),
     }
 }
 

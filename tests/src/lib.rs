@@ -65,6 +65,37 @@ impl TestDb {
 
     /// Waits until every projector's checkpoint has reached the last committed event.
     pub async fn wait_for_projections(&self) {
+        self.wait_for_checkpoints(&projector::NAMES).await;
+    }
+
+    /// Runs a reactor (or projector) in the test's own task until it has passed every committed
+    /// event, so a test decides exactly when reactions happen.
+    pub async fn run_reactor(&self, reactor: &dyn projector::Projector) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            projector::catch_up(&self.pool, reactor, 500)
+                .await
+                .expect("reactor batch");
+            let behind: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM events e LEFT JOIN projector_checkpoints c \
+                   ON c.projector = $1 \
+                 WHERE c.projector IS NULL \
+                   OR (e.transaction_id::text::bigint, e.global_position) > (c.transaction_id, c.global_position))",
+            )
+            .bind(reactor.name())
+            .fetch_one(&self.pool)
+            .await
+            .expect("checkpoint");
+            if !behind {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{} fell behind", reactor.name());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until each named projector or reactor has passed the last committed event.
+    pub async fn wait_for_checkpoints(&self, names: &[&str]) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let mut conn = self.pool.acquire().await.expect("connection");
@@ -84,7 +115,7 @@ impl TestDb {
                 }
             });
             let mut behind = false;
-            for name in projector::NAMES {
+            for name in names {
                 let at = projector::checkpoint(&mut conn, name)
                     .await
                     .expect("checkpoint");
@@ -117,6 +148,10 @@ pub fn open_settings() -> Settings {
         sunday: all_day(),
     };
     settings.calendar.holidays.clear();
+    // Servers started by tests write their mail files here, never into the working tree.
+    settings.mail.folder =
+        std::env::temp_dir().join(format!("arreta-test-mail-{}", std::process::id()));
+
     settings.calendar.min_lead_minutes = 0;
     settings.calendar.horizon_days = 3650;
     settings.projections.poll_interval_ms = 50;
@@ -371,6 +406,9 @@ pub fn write_config(settings: &Settings) -> tempfile_path::TempFile {
     let text = toml::to_string(settings).expect("settings serialise as TOML");
     tempfile_path::TempFile::with_content("arreta-test", ".toml", &text)
 }
+
+pub mod mail;
+pub mod webhook;
 
 pub mod tempfile_path {
     //! A file in the temporary directory, removed when dropped.

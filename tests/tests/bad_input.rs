@@ -277,3 +277,67 @@ async fn commands_on_unknown_requests_are_404() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(problem["errors"][0]["field"], "color");
 }
+
+#[tokio::test]
+async fn bad_document_requests_are_explained_and_write_nothing() {
+    let app = vitoria().await;
+    let start = good_slot();
+    let booked = app.book(&booking_body("PADRON-ALTA", start)).await;
+    assert_eq!(booked.status(), StatusCode::CREATED);
+    let case: Value = booked.json().await.expect("json");
+    let id = case["id"].as_str().expect("id").to_string();
+    let before = app.db.event_count().await;
+    let label = json!({ "eu": "NANa", "es": "DNI" });
+    let due = (start - chrono::Duration::hours(1)).to_rfc3339();
+    for (body, status, kind, language, words) in [
+        (
+            json!({ "documents": [label], "due_at": (start + chrono::Duration::hours(1)).to_rfc3339() }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "documents-due",
+            "eu",
+            "Epe baliogabea",
+        ),
+        (
+            json!({ "documents": [], "due_at": due }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "document-count",
+            "es",
+            "Número de documentos no válido",
+        ),
+        (
+            json!({ "documents": [{ "eu": "NANa", "es": " " }], "due_at": due }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "document-label",
+            "es",
+            "Nombre de documento no válido",
+        ),
+    ] {
+        let response = as_clerk(
+            app.client
+                .post(app.url(&format!("/v1/requests/{id}/document-requests"))),
+        )
+        .header("accept-language", language)
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+        assert_eq!(response.status(), status);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+        let problem: Value = response.json().await.expect("problem");
+        assert_eq!(problem["type"], format!("urn:arreta:problem:{kind}"));
+        assert_eq!(problem["title"], words);
+    }
+    let malformed = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/document-requests"))),
+    )
+    .json(&json!({ "documents": [label], "due_at": "tomorrow" }))
+    .send()
+    .await
+    .expect("sent");
+    assert!(malformed.status().is_client_error());
+    assert_eq!(app.db.event_count().await, before, "nothing was written");
+}

@@ -147,6 +147,15 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
         ),
         (
             Method::POST,
+            "/v1/requests/{id}/document-requests",
+            json!({
+                "documents": [{ "eu": "NANa", "es": "DNI" }],
+                "due_at": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
+            }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::POST,
             "/v1/requests/{id}/clerk",
             json!({ "clerk": "clerk-03" }),
             [U, F, F, F, F, F, F, A, A],
@@ -162,6 +171,23 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             "/v1/requests/{id}/history",
             Value::Null,
             [U, F, F, F, A, F, F, F, A],
+        ),
+        (
+            Method::POST,
+            "/v1/integrations/municipal/appointments",
+            json!({
+                "reference": "CITA-SECURITY",
+                "status": "booked",
+                "procedure": "QUEJA",
+                "start": local_at(70, 9, 0).to_rfc3339(),
+                "language": "es",
+                "citizen": {
+                    "name": "Ane Ruiz",
+                    "national_id": "12345678Z",
+                    "email": "ane@example.org"
+                }
+            }),
+            [U, F, A, F, F, F, F, F, F],
         ),
         (
             Method::GET,

@@ -3,8 +3,11 @@
 
 pub mod agenda;
 pub mod availability;
+pub mod documents;
+pub mod feeds;
 pub mod health;
 pub mod history;
+pub mod municipal;
 pub mod procedures;
 pub mod reports;
 pub mod requests;

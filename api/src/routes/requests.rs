@@ -136,7 +136,7 @@ fn parse_channel(text: Option<&str>) -> Result<Channel, ()> {
 }
 
 impl BookBody {
-    fn parse(self, request_id: Uuid) -> Result<NewBooking, ApiError> {
+    pub(crate) fn parse(self, request_id: Uuid) -> Result<NewBooking, ApiError> {
         let mut f = Fields::default();
         let procedure = f.take(
             "procedure",
@@ -222,7 +222,7 @@ impl BookBody {
 
 /// The case as it stands after a command: folded from its events, so the answer carries exactly
 /// the version just written even when the read models have not caught up yet.
-async fn current_case(state: &AppState, request_id: Uuid) -> Result<CaseView, ApiError> {
+pub(crate) async fn current_case(state: &AppState, request_id: Uuid) -> Result<CaseView, ApiError> {
     let mut conn = state.pool.acquire().await?;
     let summary = read_models::case_summary_from_events(&mut conn, request_id)
         .await?
@@ -230,7 +230,7 @@ async fn current_case(state: &AppState, request_id: Uuid) -> Result<CaseView, Ap
     Ok(CaseView::new(summary, state.booking.calendar().timezone))
 }
 
-fn with_etag(status: StatusCode, view: CaseView) -> Response {
+pub(crate) fn with_etag(status: StatusCode, view: CaseView) -> Response {
     let etag = HeaderValue::from_str(&format!("\"{}\"", view.version)).ok();
     let mut response = (status, Json(view)).into_response();
     if let Some(etag) = etag {
@@ -239,7 +239,7 @@ fn with_etag(status: StatusCode, view: CaseView) -> Response {
     response
 }
 
-async fn respond(state: &AppState, done: CaseState) -> Result<Response, ApiError> {
+pub(crate) async fn respond(state: &AppState, done: CaseState) -> Result<Response, ApiError> {
     Ok(with_etag(
         StatusCode::OK,
         current_case(state, done.request_id).await?,

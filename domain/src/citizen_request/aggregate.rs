@@ -3,18 +3,24 @@ use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeSet;
+
 use super::commands::{
     BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase, RecordNoShow,
-    RescheduleAppointment,
+    RecordNotification, RequestDocuments, RescheduleAppointment,
 };
 use super::error::CitizenRequestError;
-use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, CitizenRequestEvent};
+use super::events::{
+    CancelledBy, CaseOutcome, Channel, Citizen, CitizenRequestEvent, RequestedDocument,
+};
 use crate::slot::Slot;
 use crate::values::{Language, ProcedureCode};
 
 pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_SUMMARY_CHARS: usize = 4000;
 pub const MAX_REFERENCE_CHARS: usize = 64;
+pub const MAX_REQUESTED_DOCUMENTS: usize = 10;
+pub const MAX_DOCUMENT_LABEL_CHARS: usize = 120;
 
 /// Where a case stands. Documents, call, consent, identity and signature states join here as
 /// their issues land; the terminal states already refuse what must not follow them.
@@ -69,6 +75,11 @@ pub struct CitizenRequest {
     status: CaseStatus,
     booking: Option<Booking>,
     outcome: Option<CaseOutcome>,
+    /// Every document asked for so far, in the order asked.
+    requested_documents: Vec<RequestedDocument>,
+    documents_due: Option<DateTime<Utc>>,
+    /// The messages recorded as sent, so a repeated record is a no-op.
+    notifications: BTreeSet<uuid::Uuid>,
 }
 
 impl CitizenRequest {
@@ -82,6 +93,18 @@ impl CitizenRequest {
 
     pub fn outcome(&self) -> Option<CaseOutcome> {
         self.outcome
+    }
+
+    pub fn requested_documents(&self) -> &[RequestedDocument] {
+        &self.requested_documents
+    }
+
+    pub fn documents_due(&self) -> Option<DateTime<Utc>> {
+        self.documents_due
+    }
+
+    pub fn notification_recorded(&self, message_id: uuid::Uuid) -> bool {
+        self.notifications.contains(&message_id)
     }
 
     /// The refusal for a command that needs a live booking, by the state the case is in.
@@ -209,6 +232,67 @@ impl CitizenRequest {
     }
 }
 
+impl CitizenRequest {
+    fn request_documents(
+        &self,
+        command: RequestDocuments,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        let booking = self.require_booked()?;
+        if command.documents.is_empty() || command.documents.len() > MAX_REQUESTED_DOCUMENTS {
+            return Err(CitizenRequestError::DocumentCount {
+                max: MAX_REQUESTED_DOCUMENTS,
+            });
+        }
+        let mut documents = Vec::with_capacity(command.documents.len());
+        for document in command.documents {
+            let mut label = document.label;
+            for text in [&mut label.eu, &mut label.es] {
+                *text = text.trim().to_string();
+                let chars = text.chars().count();
+                if chars == 0
+                    || chars > MAX_DOCUMENT_LABEL_CHARS
+                    || text.chars().any(char::is_control)
+                {
+                    return Err(CitizenRequestError::DocumentLabel {
+                        max: MAX_DOCUMENT_LABEL_CHARS,
+                    });
+                }
+            }
+            documents.push(RequestedDocument { label });
+        }
+        // Due before the meeting, so the clerk can review what arrives.
+        if command.due_at <= command.at || command.due_at > booking.slot.start {
+            return Err(CitizenRequestError::DocumentsDue);
+        }
+        Ok(vec![CitizenRequestEvent::DocumentsRequested {
+            documents,
+            due_at: command.due_at,
+            requested_at: command.at,
+        }])
+    }
+
+    /// Accepted in every state once booked: a message sent just before a cancellation or a
+    /// closing is still a fact of the case.
+    fn record_notification(
+        &self,
+        command: RecordNotification,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        let Some(booking) = &self.booking else {
+            return Err(CitizenRequestError::NotBooked);
+        };
+        if self.notifications.contains(&command.message_id) {
+            return Ok(vec![]);
+        }
+        Ok(vec![CitizenRequestEvent::NotificationSent {
+            message_id: command.message_id,
+            kind: command.kind,
+            channel: command.channel,
+            language: booking.language,
+            sent_at: command.sent_at,
+        }])
+    }
+}
+
 fn check_length(text: &str, max: usize) -> Result<(), CitizenRequestError> {
     if text.trim().chars().count() > max {
         return Err(CitizenRequestError::TextTooLong { max });
@@ -248,6 +332,8 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::Cancel(c) => self.cancel(c)?,
             CitizenRequestCommand::RecordNoShow(c) => self.record_no_show(c)?,
             CitizenRequestCommand::Close(c) => self.close(c)?,
+            CitizenRequestCommand::RequestDocuments(c) => self.request_documents(c)?,
+            CitizenRequestCommand::RecordNotification(c) => self.record_notification(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -289,6 +375,15 @@ impl Aggregate for CitizenRequest {
             CitizenRequestEvent::CaseClosed { outcome, .. } => {
                 self.status = CaseStatus::Closed;
                 self.outcome = Some(outcome);
+            }
+            CitizenRequestEvent::DocumentsRequested {
+                documents, due_at, ..
+            } => {
+                self.requested_documents.extend(documents);
+                self.documents_due = Some(due_at);
+            }
+            CitizenRequestEvent::NotificationSent { message_id, .. } => {
+                self.notifications.insert(message_id);
             }
         }
     }

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 
-use super::events::{CancelledBy, CaseOutcome, Channel, Citizen};
+use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, RequestedDocument};
+use crate::notification::{NotificationChannel, NotificationKind};
 use crate::slot::Slot;
 use crate::values::{Language, ProcedureCode};
 
@@ -44,6 +45,23 @@ pub struct CloseCase {
     pub at: DateTime<Utc>,
 }
 
+/// Ask the citizen for documents to upload before `due_at`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestDocuments {
+    pub documents: Vec<RequestedDocument>,
+    pub due_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+/// Record that a message went out. Recording the same `message_id` again changes nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordNotification {
+    pub message_id: uuid::Uuid,
+    pub kind: NotificationKind,
+    pub channel: NotificationChannel,
+    pub sent_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CitizenRequestCommand {
     Book(BookAppointment),
@@ -51,4 +69,6 @@ pub enum CitizenRequestCommand {
     Cancel(CancelAppointment),
     RecordNoShow(RecordNoShow),
     Close(CloseCase),
+    RequestDocuments(RequestDocuments),
+    RecordNotification(RecordNotification),
 }

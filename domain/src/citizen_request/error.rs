@@ -22,4 +22,12 @@ pub enum CitizenRequestError {
     TextTooLong { max: usize },
     #[error("an external reference is 1 to 64 printable characters")]
     ExternalReference,
+    #[error("ask for 1 to {max} documents")]
+    DocumentCount { max: usize },
+    #[error(
+        "a document label is 1 to {max} characters in both languages, without control characters"
+    )]
+    DocumentLabel { max: usize },
+    #[error("documents must be due after now and no later than the appointment")]
+    DocumentsDue,
 }

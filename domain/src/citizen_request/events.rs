@@ -2,6 +2,8 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use crate::notification::{NotificationChannel, NotificationKind};
+use crate::procedure::Bilingual;
 use crate::slot::Slot;
 use crate::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCode};
 
@@ -109,6 +111,27 @@ pub enum CitizenRequestEvent {
         registry_entry: Option<String>,
         closed_at: DateTime<Utc>,
     },
+    /// The clerk asked the citizen for documents, to upload before `due_at`.
+    DocumentsRequested {
+        documents: Vec<RequestedDocument>,
+        due_at: DateTime<Utc>,
+        requested_at: DateTime<Utc>,
+    },
+    /// A message reached the citizen's mail server (or the local mail folder). `message_id` is
+    /// the stable id of the message, the same on every attempt.
+    NotificationSent {
+        message_id: uuid::Uuid,
+        kind: NotificationKind,
+        channel: NotificationChannel,
+        language: Language,
+        sent_at: DateTime<Utc>,
+    },
+}
+
+/// One document the clerk asks for, named in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestedDocument {
+    pub label: Bilingual,
 }
 
 impl DomainEvent for CitizenRequestEvent {
@@ -119,6 +142,8 @@ impl DomainEvent for CitizenRequestEvent {
             Self::AppointmentCancelled { .. } => "AppointmentCancelled",
             Self::NoShowRecorded { .. } => "NoShowRecorded",
             Self::CaseClosed { .. } => "CaseClosed",
+            Self::DocumentsRequested { .. } => "DocumentsRequested",
+            Self::NotificationSent { .. } => "NotificationSent",
         }
         .to_string()
     }

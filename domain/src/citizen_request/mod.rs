@@ -7,10 +7,14 @@ mod events;
 #[cfg(test)]
 mod tests;
 
-pub use aggregate::{Booking, CaseStatus, CitizenRequest};
+pub use aggregate::{
+    Booking, CaseStatus, CitizenRequest, MAX_DOCUMENT_LABEL_CHARS, MAX_REQUESTED_DOCUMENTS,
+};
 pub use commands::{
     BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase, RecordNoShow,
-    RescheduleAppointment,
+    RecordNotification, RequestDocuments, RescheduleAppointment,
 };
 pub use error::CitizenRequestError;
-pub use events::{CancelledBy, CaseOutcome, Channel, Citizen, CitizenRequestEvent};
+pub use events::{
+    CancelledBy, CaseOutcome, Channel, Citizen, CitizenRequestEvent, RequestedDocument,
+};

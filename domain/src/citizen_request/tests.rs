@@ -325,3 +325,151 @@ fn replaying_events_gives_the_state() {
     assert_eq!(case.booking().map(|b| b.slot), Some(slot()));
     assert_eq!(slot().end(), t(9, 0) + Duration::minutes(30));
 }
+
+mod documents_requested {
+    use super::*;
+    use crate::procedure::Bilingual;
+
+    fn document(eu: &str, es: &str) -> RequestedDocument {
+        RequestedDocument {
+            label: Bilingual::new(eu, es),
+        }
+    }
+
+    fn ask(documents: Vec<RequestedDocument>, due: DateTime<Utc>) -> CitizenRequestCommand {
+        CitizenRequestCommand::RequestDocuments(RequestDocuments {
+            documents,
+            due_at: due,
+            at: t(7, 0),
+        })
+    }
+
+    #[test]
+    fn asking_for_documents_records_trimmed_labels_and_the_due_time() {
+        Case::with(())
+            .given(vec![booked()])
+            .when(ask(vec![document(" NANa ", "DNI ")], t(8, 30)))
+            .then_expect_events(vec![CitizenRequestEvent::DocumentsRequested {
+                documents: vec![document("NANa", "DNI")],
+                due_at: t(8, 30),
+                requested_at: t(7, 0),
+            }]);
+    }
+
+    #[test]
+    fn documents_are_due_before_the_appointment_and_after_now() {
+        for due in [t(9, 1), t(7, 0), t(6, 0)] {
+            Case::with(())
+                .given(vec![booked()])
+                .when(ask(vec![document("NANa", "DNI")], due))
+                .then_expect_error(CitizenRequestError::DocumentsDue);
+        }
+    }
+
+    #[test]
+    fn no_documents_or_too_many_are_refused() {
+        let many = vec![document("a", "b"); MAX_REQUESTED_DOCUMENTS + 1];
+        for documents in [vec![], many] {
+            Case::with(())
+                .given(vec![booked()])
+                .when(ask(documents, t(8, 0)))
+                .then_expect_error(CitizenRequestError::DocumentCount {
+                    max: MAX_REQUESTED_DOCUMENTS,
+                });
+        }
+    }
+
+    #[test]
+    fn a_label_missing_in_one_language_or_too_long_is_refused() {
+        let long = "x".repeat(MAX_DOCUMENT_LABEL_CHARS + 1);
+        for bad in [
+            document("NANa", "  "),
+            document("", "DNI"),
+            document(&long, "DNI"),
+            document("NA\u{0}Na", "DNI"),
+        ] {
+            Case::with(())
+                .given(vec![booked()])
+                .when(ask(vec![bad], t(8, 0)))
+                .then_expect_error(CitizenRequestError::DocumentLabel {
+                    max: MAX_DOCUMENT_LABEL_CHARS,
+                });
+        }
+    }
+
+    #[test]
+    fn documents_cannot_be_asked_for_on_a_cancelled_or_closed_case() {
+        Case::with(())
+            .given(vec![booked(), cancelled()])
+            .when(ask(vec![document("NANa", "DNI")], t(8, 0)))
+            .then_expect_error(CitizenRequestError::Cancelled);
+        Case::with(())
+            .given(vec![booked(), closed()])
+            .when(ask(vec![document("NANa", "DNI")], t(8, 0)))
+            .then_expect_error(CitizenRequestError::Closed);
+    }
+}
+
+mod notification_sent {
+    use super::*;
+    use crate::notification::{NotificationChannel, NotificationKind};
+
+    fn message() -> uuid::Uuid {
+        uuid::Uuid::from_u128(0x5e17)
+    }
+
+    fn record(kind: NotificationKind) -> CitizenRequestCommand {
+        CitizenRequestCommand::RecordNotification(RecordNotification {
+            message_id: message(),
+            kind,
+            channel: NotificationChannel::Email,
+            sent_at: t(7, 1),
+        })
+    }
+
+    fn sent(kind: NotificationKind) -> CitizenRequestEvent {
+        CitizenRequestEvent::NotificationSent {
+            message_id: message(),
+            kind,
+            channel: NotificationChannel::Email,
+            language: Language::Eu,
+            sent_at: t(7, 1),
+        }
+    }
+
+    #[test]
+    fn a_sent_message_is_recorded_in_the_case_language() {
+        Case::with(())
+            .given(vec![booked()])
+            .when(record(NotificationKind::Receipt))
+            .then_expect_events(vec![sent(NotificationKind::Receipt)]);
+    }
+
+    #[test]
+    fn recording_the_same_message_again_writes_nothing() {
+        Case::with(())
+            .given(vec![booked(), sent(NotificationKind::Receipt)])
+            .when(record(NotificationKind::Receipt))
+            .then_expect_events(vec![]);
+    }
+
+    #[test]
+    fn notifications_are_still_recorded_after_a_cancellation_or_closing() {
+        Case::with(())
+            .given(vec![booked(), cancelled()])
+            .when(record(NotificationKind::Cancelled))
+            .then_expect_events(vec![sent(NotificationKind::Cancelled)]);
+        Case::with(())
+            .given(vec![booked(), closed()])
+            .when(record(NotificationKind::Summary))
+            .then_expect_events(vec![sent(NotificationKind::Summary)]);
+    }
+
+    #[test]
+    fn nothing_is_recorded_for_a_request_never_booked() {
+        Case::with(())
+            .given_no_previous_events()
+            .when(record(NotificationKind::Receipt))
+            .then_expect_error(CitizenRequestError::NotBooked);
+    }
+}

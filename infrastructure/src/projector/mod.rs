@@ -13,7 +13,7 @@ mod runner;
 pub use agenda::AgendaProjector;
 pub use case_summary::CaseSummaryProjector;
 pub use report::ReportProjector;
-pub use runner::{ProjectorRunner, catch_up, checkpoint, rebuild};
+pub use runner::{ProjectorRunner, catch_up, checkpoint, rebuild, start_at_end_if_new};
 
 use async_trait::async_trait;
 use projections::{DecodeError, LoggedEvent};

@@ -50,6 +50,25 @@ async fn save_checkpoint(
     Ok(())
 }
 
+/// For a reactor put onto a log that already has history: starts its checkpoint at the end of
+/// what is readable now instead of replaying everything (for mail, every past message would go
+/// out again). Does nothing when the checkpoint exists; returns whether it made one.
+pub async fn start_at_end_if_new(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
+    let started = sqlx::query(
+        "INSERT INTO projector_checkpoints (projector, transaction_id, global_position, events_applied, updated_at) \
+         SELECT $1, COALESCE(last.transaction_id, 0), COALESCE(last.global_position, 0), 0, now() \
+         FROM (SELECT 1) AS one LEFT JOIN LATERAL ( \
+           SELECT transaction_id::text::bigint AS transaction_id, global_position FROM events \
+           WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+           ORDER BY transaction_id DESC, global_position DESC LIMIT 1) AS last ON true \
+         ON CONFLICT (projector) DO NOTHING",
+    )
+    .bind(name)
+    .execute(pool)
+    .await?;
+    Ok(started.rows_affected() == 1)
+}
+
 /// Applies the next batch of at most `batch` events in one transaction, with the checkpoint.
 /// Returns how many were applied (0 when there was nothing, or another instance holds the lock).
 pub async fn catch_up(

@@ -231,6 +231,33 @@ fn rss_mib(pid: u32) -> (f64, f64) {
 
 /// Makes a case of `events` events (one booking, then reschedules back and forth) and times
 /// loading it: the aggregate through postgres-es, and the case summary folded from its events.
+/// Waits until every due receipt went out, then: (receipts sent, receipts per second between the
+/// first and the last, due-to-sent p50 and p99 in ms).
+async fn mail_drain(pool: &sqlx::PgPool) -> anyhow::Result<(i64, f64, f64, f64)> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM mail_outbox WHERE kind = 'receipt' AND status = 'pending'",
+        )
+        .fetch_one(pool)
+        .await?;
+        if pending == 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (count, span, p50, p99): (i64, Option<f64>, Option<f64>, Option<f64>) = sqlx::query_as(
+        "SELECT count(*), extract(epoch FROM max(sent_at) - min(sent_at))::float8, \
+           (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - due_at)) * 1000)::float8, \
+           (percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - due_at)) * 1000)::float8 \
+         FROM mail_outbox WHERE kind = 'receipt' AND status = 'sent'",
+    )
+    .fetch_one(pool)
+    .await?;
+    let rate = span.filter(|s| *s > 0.0).map_or(0.0, |s| count as f64 / s);
+    Ok((count, rate, p50.unwrap_or(0.0), p99.unwrap_or(0.0)))
+}
+
 async fn replay(
     address: std::net::SocketAddr,
     pool: &sqlx::PgPool,
@@ -311,6 +338,7 @@ async fn main() -> anyhow::Result<()> {
     let (get_rps, get_p99) = get_load(process.address, &some_case.to_string(), args.seconds)?;
     let (rss, rss_peak) = rss_mib(pid);
     let (replay_aggregate_ms, replay_fold_ms) = replay(process.address, &pool, 1000).await?;
+    let mail = mail_drain(&pool).await?;
     process.kill_9();
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
         .fetch_one(&pool)
@@ -359,6 +387,10 @@ async fn main() -> anyhow::Result<()> {
         "| GET /v1/requests/{{id}} (wrk, 32 connections) | {get_rps:.0} req/s, p99 {get_p99} | ≥ 5,000 req/s |"
     );
     println!("| server RSS after the load / peak | {rss:.0} / {rss_peak:.0} MiB | |");
+    println!(
+        "| receipts written (files transport) while booking: count / rate / due-to-sent p50, p99 | {} / {:.0} per s / {:.0}, {:.0} ms | |",
+        mail.0, mail.1, mail.2, mail.3
+    );
     println!(
         "| replay of a 1,000-event case: aggregate load / case-summary fold | {replay_aggregate_ms:.1} / {replay_fold_ms:.1} ms | < 20 ms |"
     );
