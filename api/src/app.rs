@@ -28,6 +28,9 @@ pub fn app(state: AppState) -> Router {
     let idempotent = || middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
     // Bodies are small JSON documents: each route accepts what its largest valid body needs.
     let limit = |bytes: usize| DefaultBodyLimit::max(bytes.min(body_limit));
+    let document_limit = usize::try_from(state.settings.storage.max_document_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
     Router::new()
         .route("/v1/procedures", get(procedures::list))
         .route("/v1/availability", get(availability::offered))
@@ -57,6 +60,22 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/requests/{id}/document-requests",
             post(documents::request).layer(limit(8 * 1024)),
+        )
+        // The body is the file itself, streamed and bounded by the upload (storage.max_document_bytes,
+        // 413 past it) rather than buffered: this limit only lifts the JSON default for the route.
+        .route(
+            "/v1/requests/{id}/documents",
+            post(documents::upload)
+                .layer(DefaultBodyLimit::max(document_limit))
+                .get(documents::list),
+        )
+        .route(
+            "/v1/requests/{id}/documents/{doc}/review",
+            post(documents::review).layer(limit(4 * 1024)),
+        )
+        .route(
+            "/v1/requests/{id}/documents/{doc}/content",
+            get(documents::content),
         )
         .route(
             "/v1/requests/{id}/clerk",
