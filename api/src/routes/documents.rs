@@ -157,6 +157,11 @@ pub struct DocumentListView {
     pub documents: Vec<DocumentView>,
 }
 
+/// A document's raw bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct DocumentBytes(pub Vec<u8>);
+
 /// `{doc}` in the path.
 pub struct DocumentId(pub Uuid);
 
@@ -247,7 +252,8 @@ fn percent_decode(text: &str) -> Vec<u8> {
 #[utoipa::path(post, path = "/v1/requests/{id}/documents", tag = "documents",
     params(("id" = Uuid, Path), UploadQuery,
         ("Content-Disposition" = Option<String>, Header, description = "`attachment; filename=\"...\"`, when `name` is not given")),
-    request_body(content = Vec<u8>, description = "The file's bytes", content_type = "application/octet-stream"),
+    request_body(description = "The file's bytes, sent as they are (the type is taken from them, not from `Content-Type`)",
+        content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"), (DocumentBytes = "application/octet-stream"))),
     responses(
         (status = 201, description = "Stored and recorded", body = DocumentView, headers(("ETag" = String))),
         (status = 400, description = "The upload was interrupted", body = ProblemBody, content_type = "application/problem+json"),
@@ -385,7 +391,8 @@ pub struct ContentQuery {
 #[utoipa::path(get, path = "/v1/requests/{id}/documents/{doc}/content", tag = "documents",
     params(("id" = Uuid, Path), ("doc" = Uuid, Path), ContentQuery),
     responses(
-        (status = 200, description = "The document's bytes, with its type, size and `Repr-Digest` (SHA-256)", content_type = "application/octet-stream"),
+        (status = 200, description = "The document's bytes, with its type, size, `Content-Disposition` and `Repr-Digest` (SHA-256)",
+            content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"))),
         (status = 400, description = "`why` missing", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such document in this case", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`why` empty or too long", body = ProblemBody, content_type = "application/problem+json"),
