@@ -155,6 +155,9 @@ async fn upload(
         .post(app.url(&format!("/v1/requests/{id}/documents")))
         .query(&[("name", name)])
         .header("content-type", "application/pdf")
+        // A refused upload is answered before its body is read, and the server then closes the
+        // connection: never reuse it for the next request.
+        .header("connection", "close")
         .body(bytes);
     let request = match token {
         Some(token) => request.bearer_auth(token),
