@@ -118,6 +118,9 @@ pub struct StorageSettings {
     pub presigned_url_seconds: u64,
     /// Largest document a citizen or clerk may upload, in bytes (50 MiB by default).
     pub max_document_bytes: u64,
+    /// Longest a document upload may take, in seconds (instead of `request_timeout_seconds`,
+    /// which is too short for a large file on a slow line).
+    pub upload_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +147,7 @@ impl Default for StorageSettings {
             request_timeout_seconds: 60,
             presigned_url_seconds: 300,
             max_document_bytes: 50 * 1024 * 1024,
+            upload_timeout_seconds: 900,
         }
     }
 }
@@ -195,9 +199,10 @@ impl StorageSettings {
                 "storage.presigned_url_seconds is between 1 and 3600".into(),
             ));
         }
-        if self.max_document_bytes == 0 {
+        if self.max_document_bytes == 0 || self.upload_timeout_seconds == 0 {
             return Err(ConfigError::Invalid(
-                "storage.max_document_bytes must be positive".into(),
+                "storage.max_document_bytes and storage.upload_timeout_seconds must be positive"
+                    .into(),
             ));
         }
         if self.access_key.is_some() != self.secret_key.is_some() {

@@ -361,7 +361,7 @@ async fn links_of_another_case_or_purpose_expired_or_after_close_are_refused() {
     assert_eq!(own.status(), StatusCode::CREATED);
 }
 
-/// A raw HTTP/1.1 upload of `total` PDF bytes: with `Content-Length` (and the body not sent until
+/// A raw HTTP/1.1 upload of `total` PDF bytes, `pause` between chunks: with `Content-Length` (and the body not sent until
 /// the answer came: a server that reads nothing answers at once), or chunked. The status code.
 async fn raw_upload(
     address: SocketAddr,
@@ -369,6 +369,7 @@ async fn raw_upload(
     token: &str,
     total: usize,
     chunked: bool,
+    pause: Duration,
 ) -> u16 {
     let stream = tokio::net::TcpStream::connect(address)
         .await
@@ -386,7 +387,7 @@ async fn raw_upload(
     writer.write_all(head.as_bytes()).await.expect("head");
     let sender = tokio::spawn(async move {
         if !chunked {
-            return;
+            std::future::pending::<()>().await;
         }
         let mut sent = 0;
         while sent < total {
@@ -397,8 +398,12 @@ async fn raw_upload(
                 return;
             }
             sent += len;
+            tokio::time::sleep(pause).await;
         }
         let _ = writer.write_all(b"0\r\n\r\n").await;
+        // Keep the connection's write side open until the answer is read: a client that
+        // half-closes is taken to have gone away.
+        std::future::pending::<()>().await;
     });
     let mut answer = Vec::new();
     let mut buffer = [0u8; 1024];
@@ -432,13 +437,13 @@ async fn sixty_megabytes_are_refused_with_413_and_nothing_is_stored() {
 
     // Declared too large: refused before a byte of the body is read.
     assert_eq!(
-        raw_upload(app.address, &id, &token, 60 * MIB, false).await,
+        raw_upload(app.address, &id, &token, 60 * MIB, false, Duration::ZERO).await,
         413
     );
     // Not declared (chunked): refused once the limit is passed, after some parts went to S3
     // as a multipart upload, which is aborted.
     assert_eq!(
-        raw_upload(app.address, &id, &token, 60 * MIB, true).await,
+        raw_upload(app.address, &id, &token, 60 * MIB, true, Duration::ZERO).await,
         413
     );
 
@@ -458,6 +463,29 @@ async fn sixty_megabytes_are_refused_with_413_and_nothing_is_stored() {
     );
     let fits = upload(&small, &id, None, "a.pdf", pdf(MIB)).await;
     assert_eq!(fits.status(), StatusCode::CREATED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_upload_is_not_cut_by_the_request_timeout() {
+    let mut settings = s3_settings(endpoint());
+    settings.request_timeout_seconds = 1;
+    let app = s3_app_with(settings).await;
+    let id = book(&app, 13).await;
+    let token = link(&app, &id, "upload").await;
+    // Three chunks 1.5 s apart: longer than the request timeout, well within the upload's.
+    let status = raw_upload(
+        app.address,
+        &id,
+        &token,
+        3 * MIB,
+        true,
+        Duration::from_millis(1500),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(stored_versions(&app).await.len(), 1);
+    // Other routes keep the request timeout (the setting is what the app runs with).
+    assert_eq!(app.state.settings.request_timeout_seconds, 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
