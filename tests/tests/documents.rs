@@ -683,3 +683,33 @@ async fn a_clerk_reviews_documents_and_every_read_is_recorded_with_its_reason() 
     assert_eq!(reviews.len(), 1);
     assert_eq!(reviews[0]["payload"]["DocumentReviewed"]["accepted"], false);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_filesystem_store_takes_and_gives_back_the_same_bytes() {
+    let mut settings = open_settings();
+    let root = std::env::temp_dir().join(unique("arreta-test-objects"));
+    settings.storage.filesystem_root = Some(root.clone());
+    let app = spawn_app_with(settings).await;
+    let id = book(&app, 14).await;
+    let mut jpeg = random_bytes(100 * 1024);
+    jpeg[..4].copy_from_slice(&[0xFF, 0xD8, 0xFF, 0xE0]);
+    let uploaded = upload(&app, &id, None, "scan.jpeg", jpeg.clone()).await;
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    let document: Value = uploaded.json().await.expect("json");
+    assert_eq!(document["media_type"], "image/jpeg");
+    assert_eq!(document["sha256"], sha256_hex(&jpeg).as_str());
+    let read = as_role(
+        app.client.get(app.url(&format!(
+            "/v1/requests/{id}/documents/{}/content",
+            document["id"].as_str().expect("id")
+        ))),
+        "supervisor",
+    )
+    .query(&[("why", "checking the local store")])
+    .send()
+    .await
+    .expect("content");
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.bytes().await.expect("body").as_ref(), jpeg.as_slice());
+    let _ = std::fs::remove_dir_all(root);
+}
