@@ -28,6 +28,22 @@ pub fn app(state: AppState) -> Router {
     let idempotent = || middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
     // Bodies are small JSON documents: each route accepts what its largest valid body needs.
     let limit = |bytes: usize| DefaultBodyLimit::max(bytes.min(body_limit));
+    let document_limit = usize::try_from(state.settings.storage.max_document_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    // The body is the file itself, streamed and bounded by the upload (storage.max_document_bytes,
+    // 413 past it) rather than buffered: this limit only lifts the JSON default for the route. Its
+    // time is bounded by storage.upload_timeout_seconds instead of the request timeout.
+    let uploads: Router<AppState> = Router::new().route(
+        "/v1/requests/{id}/documents",
+        post(documents::upload)
+            .layer::<_, Infallible>(DefaultBodyLimit::max(document_limit))
+            .layer::<_, Infallible>(CatchPanicLayer::new())
+            .layer::<_, Infallible>(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_secs(state.settings.storage.upload_timeout_seconds),
+            )),
+    );
     Router::new()
         .route("/v1/procedures", get(procedures::list))
         .route("/v1/availability", get(availability::offered))
@@ -57,6 +73,15 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/requests/{id}/document-requests",
             post(documents::request).layer(limit(8 * 1024)),
+        )
+        .route("/v1/requests/{id}/documents", get(documents::list))
+        .route(
+            "/v1/requests/{id}/documents/{doc}/review",
+            post(documents::review).layer(limit(4 * 1024)),
+        )
+        .route(
+            "/v1/requests/{id}/documents/{doc}/content",
+            get(documents::content),
         )
         .route(
             "/v1/requests/{id}/clerk",
@@ -90,6 +115,8 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Outside the request timeout: a citizen on a slow line may take minutes to send 50 MiB.
+        .merge(uploads)
         .layer(middleware::from_fn(localize))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())

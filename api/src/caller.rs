@@ -213,6 +213,7 @@ roles! {
 pub struct NoLinks;
 pub struct AnyLink;
 pub struct ManageLink;
+pub struct UploadLink;
 
 impl Purposes for NoLinks {
     const ACCEPTED: &'static [Purpose] = &[];
@@ -222,6 +223,9 @@ impl Purposes for AnyLink {
 }
 impl Purposes for ManageLink {
     const ACCEPTED: &'static [Purpose] = &[Purpose::Manage];
+}
+impl Purposes for UploadLink {
+    const ACCEPTED: &'static [Purpose] = &[Purpose::Upload];
 }
 
 /// A caller whose role is among `R`. As an extractor it runs before the body is read, so a

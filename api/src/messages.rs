@@ -310,6 +310,44 @@ pub fn describe(error: &ApiError) -> Problem {
                 ),
             ),
         ),
+        ApiError::DocumentTooLarge { max } => problem(
+            S::PAYLOAD_TOO_LARGE,
+            "document-too-large",
+            Bilingual::new("Dokumentu handiegia", "Documento demasiado grande"),
+            Bilingual::new(
+                format!(
+                    "Dokumentu batek gehienez {} MiB izan ditzake; ez da ezer gorde.",
+                    max / (1024 * 1024)
+                ),
+                format!(
+                    "Un documento puede tener como máximo {} MiB; no se ha guardado nada.",
+                    max / (1024 * 1024)
+                ),
+            ),
+        ),
+        ApiError::DocumentType => problem(
+            S::UNSUPPORTED_MEDIA_TYPE,
+            "document-type",
+            Bilingual::new(
+                "Dokumentu mota ez da onartzen",
+                "Tipo de documento no admitido",
+            ),
+            Bilingual::new(
+                "PDF, JPEG eta PNG dokumentuak bakarrik onartzen dira (edukiaren arabera, ez izenaren arabera); ez da ezer gorde.",
+                "Solo se admiten documentos PDF, JPEG y PNG (según su contenido, no su nombre); no se ha guardado nada.",
+            ),
+        ),
+        ApiError::UploadInterrupted(_) => problem(
+            S::BAD_REQUEST,
+            "upload-interrupted",
+            Bilingual::new("Igoera eten da", "Subida interrumpida"),
+            Bilingual::new(
+                "Dokumentua ez da osorik iritsi; ez da ezer gorde. Igo berriro.",
+                "El documento no llegó completo; no se ha guardado nada. Vuelva a subirlo.",
+            ),
+        ),
+        ApiError::Storage(error) if error.is_unavailable() => unavailable(),
+        ApiError::Storage(_) => for_status(S::INTERNAL_SERVER_ERROR),
         ApiError::Unavailable(_) => unavailable(),
         ApiError::Internal(_) => for_status(S::INTERNAL_SERVER_ERROR),
     }
@@ -582,6 +620,55 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
                 ),
             ),
         ),
+        CitizenRequestError::DocumentNotFound(_) => problem(
+            S::NOT_FOUND,
+            "document-not-found",
+            Bilingual::new("Dokumentua ez da aurkitu", "Documento no encontrado"),
+            Bilingual::new(
+                "Espediente honek ez du dokumentu hori.",
+                "Este expediente no tiene ese documento.",
+            ),
+        ),
+        CitizenRequestError::TooManyDocuments { max } => conflict(
+            "too-many-documents",
+            Bilingual::new("Dokumentu gehiegi", "Demasiados documentos"),
+            Bilingual::new(
+                format!("Espediente batek gehienez {max} dokumentu izan ditzake."),
+                format!("Un expediente puede tener como máximo {max} documentos."),
+            ),
+        ),
+        CitizenRequestError::AlreadyReviewed => conflict(
+            "document-already-reviewed",
+            Bilingual::new("Dokumentua berrikusita dago", "Documento ya revisado"),
+            Bilingual::new(
+                "Dokumentu hau beste erabaki batekin berrikusi zen dagoeneko; eskatu herritarrari dokumentu berri bat.",
+                "Este documento ya se revisó con otra decisión; pida a la persona un documento nuevo.",
+            ),
+        ),
+        CitizenRequestError::ReviewReason { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "review-reason",
+            Bilingual::new("Arrazoi baliogabea", "Motivo no válido"),
+            Bilingual::new(
+                format!("Baztertzeak arrazoi bat behar du, gehienez {max} karaktere."),
+                format!("Un rechazo necesita un motivo de {max} caracteres como máximo."),
+            ),
+        ),
+        CitizenRequestError::AccessReason { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "access-reason",
+            Bilingual::new("Arrazoia falta da", "Falta el motivo"),
+            Bilingual::new(
+                format!(
+                    "Dokumentu bat irakurtzeko arrazoia eman behar da (why), gehienez {max} karaktere."
+                ),
+                format!(
+                    "Para leer un documento hay que indicar el motivo (why), de {max} caracteres como máximo."
+                ),
+            ),
+        ),
+        // The api sanitises what it records: this means a bug.
+        CitizenRequestError::DocumentRecord(_) => for_status(S::INTERNAL_SERVER_ERROR),
         CitizenRequestError::DocumentsDue => problem(
             S::UNPROCESSABLE_ENTITY,
             "documents-due",

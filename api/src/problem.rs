@@ -100,6 +100,14 @@ pub enum ApiError {
     Booking(#[from] infrastructure::booking::BookingError),
     #[error("the appointment is for {current}, not {requested}")]
     ProcedureChanged { current: String, requested: String },
+    #[error("the document is larger than {max} bytes")]
+    DocumentTooLarge { max: u64 },
+    #[error("only PDF, JPEG and PNG documents are accepted")]
+    DocumentType,
+    #[error("the upload was interrupted: {0}")]
+    UploadInterrupted(String),
+    #[error(transparent)]
+    Storage(#[from] infrastructure::object_store::StorageError),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -113,6 +121,19 @@ impl From<infrastructure::municipal::SyncError> for ApiError {
             infrastructure::municipal::SyncError::ProcedureChanged {
                 current, requested, ..
             } => Self::ProcedureChanged { current, requested },
+        }
+    }
+}
+
+impl From<infrastructure::documents::UploadError> for ApiError {
+    fn from(error: infrastructure::documents::UploadError) -> Self {
+        use infrastructure::documents::UploadError;
+        match error {
+            UploadError::Case(e) => Self::Booking(e),
+            UploadError::UnsupportedType => Self::DocumentType,
+            UploadError::TooLarge { max } => Self::DocumentTooLarge { max },
+            UploadError::Body(e) => Self::UploadInterrupted(e.to_string()),
+            UploadError::Storage(e) => Self::Storage(e),
         }
     }
 }

@@ -152,7 +152,11 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
             drop_pending: vec![],
             send: vec![now(NotificationKind::UploadLink, *requested_at)],
         },
-        CitizenRequestEvent::NotificationSent { .. } => NotificationPlan::default(),
+        // Documents arriving, reviewed or read send nothing to the citizen.
+        CitizenRequestEvent::NotificationSent { .. }
+        | CitizenRequestEvent::DocumentAttached { .. }
+        | CitizenRequestEvent::DocumentReviewed { .. }
+        | CitizenRequestEvent::DocumentAccessed { .. } => NotificationPlan::default(),
     }
 }
 

@@ -13,9 +13,10 @@ use domain::agenda::{
 };
 use domain::calendar::{ClerkId, ServiceCalendar};
 use domain::citizen_request::{
-    BookAppointment, CancelAppointment, CancelledBy, CaseOutcome, CaseStatus, Channel, Citizen,
-    CitizenRequest, CitizenRequestCommand, CitizenRequestError, CloseCase, RecordNoShow,
-    RecordNotification, RequestDocuments, RequestedDocument, RescheduleAppointment,
+    AttachDocument, BookAppointment, CancelAppointment, CancelledBy, CaseOutcome, CaseStatus,
+    Channel, Citizen, CitizenRequest, CitizenRequestCommand, CitizenRequestError, CloseCase,
+    RecordDocumentAccess, RecordNoShow, RecordNotification, RequestDocuments, RequestedDocument,
+    RescheduleAppointment, ReviewDocument,
 };
 use domain::metadata::EventMetadata;
 use domain::procedure::Catalogue;
@@ -408,6 +409,61 @@ impl BookingService {
         )
         .await?;
         Ok(())
+    }
+
+    /// Records a document already stored in the documents bucket.
+    pub async fn attach_document(
+        &self,
+        request_id: Uuid,
+        command: AttachDocument,
+        metadata: &EventMetadata,
+    ) -> Result<CaseState, BookingError> {
+        let outcome = self
+            .on_case(
+                request_id,
+                CitizenRequestCommand::AttachDocument(command),
+                metadata,
+                None,
+            )
+            .await?;
+        Ok(state(request_id, outcome))
+    }
+
+    /// Accepts or rejects a document, conditional on `expected` when given.
+    pub async fn review_document(
+        &self,
+        request_id: Uuid,
+        command: ReviewDocument,
+        metadata: &EventMetadata,
+        expected: Option<usize>,
+    ) -> Result<CaseState, BookingError> {
+        let outcome = self
+            .on_case(
+                request_id,
+                CitizenRequestCommand::ReviewDocument(command),
+                metadata,
+                expected,
+            )
+            .await?;
+        Ok(state(request_id, outcome))
+    }
+
+    /// Records a read of a document's content (before it is handed out).
+    pub async fn record_document_access(
+        &self,
+        request_id: Uuid,
+        command: RecordDocumentAccess,
+        metadata: &EventMetadata,
+    ) -> Result<CaseState, BookingError> {
+        let outcome = self
+            .on_case(
+                request_id,
+                CitizenRequestCommand::RecordDocumentAccess(command),
+                metadata,
+                None,
+            )
+            .await?;
+        Ok(state(request_id, outcome))
     }
 
     /// Assigns a clerk to the request's appointment in its day's agenda.

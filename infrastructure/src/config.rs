@@ -116,6 +116,11 @@ pub struct StorageSettings {
     pub request_timeout_seconds: u64,
     /// Lifetime of a presigned download URL (at most 3600).
     pub presigned_url_seconds: u64,
+    /// Largest document a citizen or clerk may upload, in bytes (50 MiB by default).
+    pub max_document_bytes: u64,
+    /// Longest a document upload may take, in seconds (instead of `request_timeout_seconds`,
+    /// which is too short for a large file on a slow line).
+    pub upload_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +146,8 @@ impl Default for StorageSettings {
             part_size_bytes: 16 * 1024 * 1024,
             request_timeout_seconds: 60,
             presigned_url_seconds: 300,
+            max_document_bytes: 50 * 1024 * 1024,
+            upload_timeout_seconds: 900,
         }
     }
 }
@@ -190,6 +197,12 @@ impl StorageSettings {
         {
             return Err(ConfigError::Invalid(
                 "storage.presigned_url_seconds is between 1 and 3600".into(),
+            ));
+        }
+        if self.max_document_bytes == 0 || self.upload_timeout_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "storage.max_document_bytes and storage.upload_timeout_seconds must be positive"
+                    .into(),
             ));
         }
         if self.access_key.is_some() != self.secret_key.is_some() {

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod command_bus;
 pub mod config;
 pub mod database;
+pub mod documents;
 pub mod feeds;
 pub mod global_log;
 pub mod ical;

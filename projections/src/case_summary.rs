@@ -164,7 +164,10 @@ pub fn apply(
                 // Documents and messages are listed by their own views; the summary only moves
                 // to the new version.
                 CitizenRequestEvent::DocumentsRequested { .. }
-                | CitizenRequestEvent::NotificationSent { .. } => {}
+                | CitizenRequestEvent::NotificationSent { .. }
+                | CitizenRequestEvent::DocumentAttached { .. }
+                | CitizenRequestEvent::DocumentReviewed { .. }
+                | CitizenRequestEvent::DocumentAccessed { .. } => {}
             }
             summary.updated_at = at;
             summary

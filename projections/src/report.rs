@@ -137,7 +137,10 @@ pub fn change(
             ..Counters::default()
         }),
         CitizenRequestEvent::DocumentsRequested { .. }
-        | CitizenRequestEvent::NotificationSent { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::NotificationSent { .. }
+        | CitizenRequestEvent::DocumentAttached { .. }
+        | CitizenRequestEvent::DocumentReviewed { .. }
+        | CitizenRequestEvent::DocumentAccessed { .. } => on_case_day(Counters::default()),
     }
 }
 

@@ -154,6 +154,32 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             }),
             [U, F, F, F, F, F, F, A, A],
         ),
+        // Allowed callers get 415 (a JSON body is no document): authorised, nothing stored.
+        (
+            Method::POST,
+            "/v1/requests/{id}/documents",
+            json!({}),
+            [U, F, F, F, F, A, F, A, A],
+        ),
+        (
+            Method::GET,
+            "/v1/requests/{id}/documents",
+            Value::Null,
+            [U, F, F, F, F, A, F, A, A],
+        ),
+        // No such document: allowed callers get 404.
+        (
+            Method::POST,
+            "/v1/requests/{id}/documents/0190a0b0-0000-7000-8000-000000000000/review",
+            json!({ "accepted": true }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::GET,
+            "/v1/requests/{id}/documents/0190a0b0-0000-7000-8000-000000000000/content?why=audit",
+            Value::Null,
+            [U, F, F, F, A, F, F, A, A],
+        ),
         (
             Method::POST,
             "/v1/requests/{id}/clerk",

@@ -1,18 +1,29 @@
 //! The case's private document space: what the clerk asks the citizen to upload.
 
-use axum::extract::State;
-use axum::response::Response;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
 use chrono::{DateTime, Utc};
-use domain::citizen_request::RequestedDocument;
+use domain::citizen_request::{
+    AttachedDocument, RecordDocumentAccess, RequestedDocument, ReviewDocument,
+};
 use domain::procedure::Bilingual;
-use serde::Deserialize;
-use utoipa::ToSchema;
+use futures_util::TryStreamExt;
+use infrastructure::documents::{self, Upload};
+use infrastructure::object_store::Bucket;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 
-use crate::caller::{CaseCaller, NoLinks, Staff};
-use crate::extract::{ApiJson, IfMatch};
+use crate::caller::{CaseCaller, CaseReaders, NoLinks, Staff, UploadLink};
+use crate::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::problem::{ApiError, ProblemBody};
 use crate::routes::requests::respond;
-use crate::routes::responses::CaseCommandProblems;
+use crate::routes::responses::{CaseAccessProblems, CaseCommandProblems};
 use crate::routes::views::CaseView;
 use crate::state::AppState;
 
@@ -73,4 +84,406 @@ pub async fn request(
         .request_documents(id, documents, body.due_at, &metadata, expected)
         .await?;
     respond(&state, done).await
+}
+
+/// A document in the case's space.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentView {
+    pub id: Uuid,
+    /// The name the client gave, sanitised: no path, no control characters, at most 64
+    /// characters.
+    pub file_name: String,
+    /// From the content: `application/pdf`, `image/jpeg` or `image/png`.
+    #[schema(example = "application/pdf")]
+    pub media_type: String,
+    pub size: u64,
+    /// SHA-256 of the stored bytes, lowercase hex.
+    pub sha256: String,
+    /// The version of the object in the documents bucket.
+    pub version_id: String,
+    /// Locked (COMPLIANCE) until then.
+    pub retain_until: DateTime<Utc>,
+    /// `citizen:<request>` (upload link) or `staff:<id>`.
+    pub uploaded_by: String,
+    pub attached_at: DateTime<Utc>,
+    /// `pending`, `accepted` or `rejected`.
+    #[schema(pattern = "^(pending|accepted|rejected)$")]
+    pub status: String,
+    pub review: Option<ReviewView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    pub accepted: bool,
+    pub reason: Option<String>,
+    pub reviewed_by: String,
+    pub reviewed_at: DateTime<Utc>,
+}
+
+impl From<&AttachedDocument> for DocumentView {
+    fn from(d: &AttachedDocument) -> Self {
+        let status = match &d.review {
+            None => "pending",
+            Some(r) if r.accepted => "accepted",
+            Some(_) => "rejected",
+        };
+        Self {
+            id: d.document_id,
+            file_name: d.file_name.clone(),
+            media_type: d.media_type.mime().to_string(),
+            size: d.size,
+            sha256: d.sha256.clone(),
+            version_id: d.version_id.clone(),
+            retain_until: d.retain_until,
+            uploaded_by: d.uploaded_by.clone(),
+            attached_at: d.attached_at,
+            status: status.to_string(),
+            review: d.review.as_ref().map(|r| ReviewView {
+                accepted: r.accepted,
+                reason: r.reason.clone(),
+                reviewed_by: r.reviewed_by.clone(),
+                reviewed_at: r.reviewed_at,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentListView {
+    pub request_id: Uuid,
+    /// The case's version.
+    pub version: usize,
+    /// Every document of the case (at most 30), in the order attached.
+    pub documents: Vec<DocumentView>,
+}
+
+/// A document's raw bytes.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct DocumentBytes(pub Vec<u8>);
+
+/// `{doc}` in the path.
+pub struct DocumentId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for DocumentId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NotFound)?;
+        params
+            .iter()
+            .find(|(name, _)| name == "doc")
+            .and_then(|(_, value)| Uuid::parse_str(value).ok())
+            .map(Self)
+            .ok_or(ApiError::NotFound)
+    }
+}
+
+fn with_version(status: StatusCode, version: usize, body: impl Serialize) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        response.headers_mut().insert(header::ETAG, etag);
+    }
+    response
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// The file's name; otherwise `Content-Disposition`'s `filename`. Sanitised either way.
+    pub name: Option<String>,
+}
+
+/// The `filename*` (RFC 5987, UTF-8) or `filename` of a `Content-Disposition` header.
+fn disposition_name(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_DISPOSITION)?.to_str().ok()?;
+    let mut plain = None;
+    for param in value.split(';').skip(1) {
+        let Some((key, raw)) = param.split_once('=') else {
+            continue;
+        };
+        let raw = raw.trim();
+        match key.trim().to_ascii_lowercase().as_str() {
+            "filename*" => {
+                let encoded = raw.split_once("''").map_or(raw, |(_, rest)| rest);
+                let bytes: Vec<u8> = percent_decode(encoded);
+                if let Ok(text) = String::from_utf8(bytes) {
+                    return Some(text);
+                }
+            }
+            "filename" => plain = Some(raw.trim_matches('"').to_string()),
+            _ => {}
+        }
+    }
+    plain
+}
+
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Upload a document into the case's private space: the body is the file itself, streamed into
+/// WORM storage (COMPLIANCE retention) with its SHA-256 computed on the way. The type comes from
+/// the content (PDF, JPEG or PNG; anything else is 415), the size is bounded by
+/// `storage.max_document_bytes` (50 MiB by default; 413), and nothing is stored or recorded
+/// when either is refused or when storage is unavailable (503). The citizen's upload link, or
+/// staff, while the case is open.
+#[utoipa::path(post, path = "/v1/requests/{id}/documents", tag = "documents",
+    params(("id" = Uuid, Path), UploadQuery,
+        ("Content-Disposition" = Option<String>, Header, description = "`attachment; filename=\"...\"`, when `name` is not given")),
+    request_body(description = "The file's bytes, sent as they are (the type is taken from them, not from `Content-Type`)",
+        content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"), (DocumentBytes = "application/octet-stream"))),
+    responses(
+        (status = 201, description = "Stored and recorded", body = DocumentView, headers(("ETag" = String))),
+        (status = 400, description = "The upload was interrupted", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The case does not take documents now (cancelled, closed, no-show, or full)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "Larger than storage.max_document_bytes; nothing stored", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "Not a PDF, JPEG or PNG by its content; nothing stored", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "Object storage unavailable; nothing recorded, retry later", body = ProblemBody, content_type = "application/problem+json"),
+        CaseAccessProblems,
+    ))]
+pub async fn upload(
+    State(state): State<AppState>,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<Staff, UploadLink>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let file_name = query.name.or_else(|| disposition_name(&headers));
+    let declared_length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
+    let metadata = caller.metadata(state.booking.now());
+    let uploaded = documents::upload(
+        &state.booking,
+        state.objects.as_ref(),
+        state.settings.storage.max_document_bytes,
+        Upload {
+            request_id: id,
+            file_name,
+            declared_length,
+            body,
+            uploaded_by: caller.actor(),
+        },
+        &metadata,
+    )
+    .await?;
+    Ok(with_version(
+        StatusCode::CREATED,
+        uploaded.version,
+        DocumentView::from(&uploaded.document),
+    ))
+}
+
+/// The case's documents: staff, or the citizen's upload link for its own case.
+#[utoipa::path(get, path = "/v1/requests/{id}/documents", tag = "documents", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The documents", body = DocumentListView, headers(("ETag" = String))),
+        CaseAccessProblems,
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    case: CaseCaller<Staff, UploadLink>,
+) -> Result<Response, ApiError> {
+    let (current, version) = state.booking.load(case.request_id).await?;
+    let view = DocumentListView {
+        request_id: case.request_id,
+        version,
+        documents: current.documents().iter().map(DocumentView::from).collect(),
+    };
+    Ok(with_version(StatusCode::OK, version, view))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewBody {
+    pub accepted: bool,
+    /// Required when rejecting; at most 500 characters.
+    pub reason: Option<String>,
+}
+
+/// Accept or reject a document (a rejection says why). One verdict per document: repeating it
+/// changes nothing, another is refused with 409; a rejected document is replaced by a new upload.
+#[utoipa::path(post, path = "/v1/requests/{id}/documents/{doc}/review", tag = "documents", request_body = ReviewBody,
+    params(("id" = Uuid, Path), ("doc" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
+    responses(
+        (status = 200, description = "Reviewed", body = DocumentView, headers(("ETag" = String))),
+        (status = 404, description = "No such document in this case", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "Already reviewed otherwise, or the case is no longer open", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A rejection without a reason", body = ProblemBody, content_type = "application/problem+json"),
+        CaseCommandProblems,
+    ))]
+pub async fn review(
+    State(state): State<AppState>,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<Staff, NoLinks>,
+    DocumentId(document_id): DocumentId,
+    IfMatch(expected): IfMatch,
+    ApiJson(body): ApiJson<ReviewBody>,
+) -> Result<Response, ApiError> {
+    let now = state.booking.now();
+    let done = state
+        .booking
+        .review_document(
+            id,
+            ReviewDocument {
+                document_id,
+                accepted: body.accepted,
+                reason: body.reason,
+                reviewed_by: caller.actor(),
+                at: now,
+            },
+            &caller.metadata(now),
+            expected,
+        )
+        .await?;
+    let document = done.case.document(document_id).ok_or(ApiError::NotFound)?;
+    Ok(with_version(
+        StatusCode::OK,
+        done.version,
+        DocumentView::from(document),
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ContentQuery {
+    /// Why the document is read (1 to 500 characters): recorded in the case's history.
+    #[param(example = "review before the appointment")]
+    pub why: String,
+}
+
+/// Read a document's bytes. The access (who, when, why) is recorded in the case first, as
+/// `DocumentAccessed`, even on a closed case; then the stored version is streamed through the
+/// api (not a redirect to a presigned URL: the bytes come from the version the case recorded,
+/// whatever store is configured, and no URL that works without credentials is handed out).
+#[utoipa::path(get, path = "/v1/requests/{id}/documents/{doc}/content", tag = "documents",
+    params(("id" = Uuid, Path), ("doc" = Uuid, Path), ContentQuery),
+    responses(
+        (status = 200, description = "The document's bytes, with its type, size, `Content-Disposition` and `Repr-Digest` (SHA-256)",
+            content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"))),
+        (status = 400, description = "`why` missing", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such document in this case", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`why` empty or too long", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "Object storage unavailable (the access is still recorded)", body = ProblemBody, content_type = "application/problem+json"),
+        CaseAccessProblems,
+    ))]
+pub async fn content(
+    State(state): State<AppState>,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<CaseReaders, NoLinks>,
+    DocumentId(document_id): DocumentId,
+    ApiQuery(query): ApiQuery<ContentQuery>,
+) -> Result<Response, ApiError> {
+    let now = state.booking.now();
+    let done = state
+        .booking
+        .record_document_access(
+            id,
+            RecordDocumentAccess {
+                document_id,
+                by: caller.actor(),
+                why: query.why,
+                at: now,
+            },
+            &caller.metadata(now),
+        )
+        .await?;
+    let document = done
+        .case
+        .document(document_id)
+        .ok_or(ApiError::NotFound)?
+        .clone();
+    let object = state
+        .objects
+        .get(
+            Bucket::Documents,
+            &document.object_key,
+            &document.version_id,
+        )
+        .await?;
+    let mut response = Response::new(Body::from_stream(object.body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(document.media_type.mime()),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(document.size));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let ascii: String = document
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .filter(|c| *c != '"' && *c != '\\')
+        .collect();
+    let encoded: String = document
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Ok(digest) = hex::decode(&document.sha256) {
+        let value = format!(
+            "sha-256=:{}:",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        );
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert("repr-digest", value);
+        }
+    }
+    Ok(response)
 }

@@ -6,8 +6,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 use super::commands::{
-    BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase, RecordNoShow,
-    RecordNotification, RequestDocuments, RescheduleAppointment,
+    AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
+    RecordDocumentAccess, RecordNoShow, RecordNotification, RequestDocuments,
+    RescheduleAppointment, ReviewDocument,
+};
+use super::documents::{
+    AttachedDocument, DocumentReview, MAX_DOCUMENT_REASON_CHARS, MAX_DOCUMENTS_PER_CASE,
+    MAX_FILE_NAME_CHARS,
 };
 use super::error::CitizenRequestError;
 use super::events::{
@@ -80,6 +85,9 @@ pub struct CitizenRequest {
     documents_due: Option<DateTime<Utc>>,
     /// The messages recorded as sent, so a repeated record is a no-op.
     notifications: BTreeSet<uuid::Uuid>,
+    /// The documents in the case's space, in the order attached.
+    #[serde(default)]
+    documents: Vec<AttachedDocument>,
 }
 
 impl CitizenRequest {
@@ -101,6 +109,26 @@ impl CitizenRequest {
 
     pub fn documents_due(&self) -> Option<DateTime<Utc>> {
         self.documents_due
+    }
+
+    pub fn documents(&self) -> &[AttachedDocument] {
+        &self.documents
+    }
+
+    pub fn document(&self, document_id: uuid::Uuid) -> Option<&AttachedDocument> {
+        self.documents.iter().find(|d| d.document_id == document_id)
+    }
+
+    /// Whether a document may be attached now. Checked before any byte is stored (stored
+    /// objects are locked and cannot be taken back), and again by the command itself.
+    pub fn check_attach(&self) -> Result<(), CitizenRequestError> {
+        self.require_booked()?;
+        if self.documents.len() >= MAX_DOCUMENTS_PER_CASE {
+            return Err(CitizenRequestError::TooManyDocuments {
+                max: MAX_DOCUMENTS_PER_CASE,
+            });
+        }
+        Ok(())
     }
 
     pub fn notification_recorded(&self, message_id: uuid::Uuid) -> bool {
@@ -293,6 +321,141 @@ impl CitizenRequest {
     }
 }
 
+impl CitizenRequest {
+    /// Only while the case is open (booked: not cancelled, closed or after a no-show). A retry
+    /// of the same document id writes nothing.
+    fn attach_document(
+        &self,
+        command: AttachDocument,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        if let Some(existing) = self.document(command.document_id) {
+            return if existing.sha256 == command.sha256 && existing.version_id == command.version_id
+            {
+                Ok(vec![])
+            } else {
+                Err(CitizenRequestError::DocumentRecord(
+                    "another document has this id",
+                ))
+            };
+        }
+        self.check_attach()?;
+        let name_chars = command.file_name.chars().count();
+        if name_chars == 0
+            || name_chars > MAX_FILE_NAME_CHARS
+            || command
+                .file_name
+                .chars()
+                .any(|c| c.is_control() || c == '/' || c == '\\')
+        {
+            return Err(CitizenRequestError::DocumentRecord(
+                "the file name is not sanitised",
+            ));
+        }
+        let is_digest = command.sha256.len() == 64
+            && command
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !is_digest {
+            return Err(CitizenRequestError::DocumentRecord(
+                "the SHA-256 is not 64 lowercase hex digits",
+            ));
+        }
+        if command.object_key.is_empty() || command.version_id.is_empty() {
+            return Err(CitizenRequestError::DocumentRecord(
+                "the object key and version are required",
+            ));
+        }
+        if command.retain_until <= command.at {
+            return Err(CitizenRequestError::DocumentRecord(
+                "the retention must end after the upload",
+            ));
+        }
+        Ok(vec![CitizenRequestEvent::DocumentAttached {
+            document_id: command.document_id,
+            file_name: command.file_name,
+            media_type: command.media_type,
+            size: command.size,
+            sha256: command.sha256,
+            object_key: command.object_key,
+            version_id: command.version_id,
+            retain_until: command.retain_until,
+            uploaded_by: command.uploaded_by,
+            attached_at: command.at,
+        }])
+    }
+
+    /// One review per document: repeating the same verdict writes nothing, another verdict is
+    /// refused (a rejected document is replaced by a new upload, which is a new document). Only
+    /// while the case is open.
+    fn review_document(
+        &self,
+        command: ReviewDocument,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        self.require_booked()?;
+        let document = self
+            .document(command.document_id)
+            .ok_or(CitizenRequestError::DocumentNotFound(command.document_id))?;
+        let reason = command
+            .reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        let reason_ok = match &reason {
+            None => command.accepted,
+            Some(text) => {
+                text.chars().count() <= MAX_DOCUMENT_REASON_CHARS
+                    && !text.chars().any(|c| c.is_control() && c != '\n')
+            }
+        };
+        if !reason_ok {
+            return Err(CitizenRequestError::ReviewReason {
+                max: MAX_DOCUMENT_REASON_CHARS,
+            });
+        }
+        if let Some(review) = &document.review {
+            return if review.accepted == command.accepted && review.reason == reason {
+                Ok(vec![])
+            } else {
+                Err(CitizenRequestError::AlreadyReviewed)
+            };
+        }
+        Ok(vec![CitizenRequestEvent::DocumentReviewed {
+            document_id: command.document_id,
+            accepted: command.accepted,
+            reason,
+            reviewed_by: command.reviewed_by,
+            reviewed_at: command.at,
+        }])
+    }
+
+    /// Recorded in every state: an auditor reading a closed case's document is still a fact
+    /// of the case. Every read is recorded, the same reader's included.
+    fn record_document_access(
+        &self,
+        command: RecordDocumentAccess,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        if self.booking.is_none() {
+            return Err(CitizenRequestError::NotBooked);
+        }
+        if self.document(command.document_id).is_none() {
+            return Err(CitizenRequestError::DocumentNotFound(command.document_id));
+        }
+        let why = command.why.trim().to_string();
+        let chars = why.chars().count();
+        if chars == 0 || chars > MAX_DOCUMENT_REASON_CHARS || why.chars().any(char::is_control) {
+            return Err(CitizenRequestError::AccessReason {
+                max: MAX_DOCUMENT_REASON_CHARS,
+            });
+        }
+        Ok(vec![CitizenRequestEvent::DocumentAccessed {
+            document_id: command.document_id,
+            by: command.by,
+            why,
+            at: command.at,
+        }])
+    }
+}
+
 fn check_length(text: &str, max: usize) -> Result<(), CitizenRequestError> {
     if text.trim().chars().count() > max {
         return Err(CitizenRequestError::TextTooLong { max });
@@ -334,6 +497,9 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::Close(c) => self.close(c)?,
             CitizenRequestCommand::RequestDocuments(c) => self.request_documents(c)?,
             CitizenRequestCommand::RecordNotification(c) => self.record_notification(c)?,
+            CitizenRequestCommand::AttachDocument(c) => self.attach_document(c)?,
+            CitizenRequestCommand::ReviewDocument(c) => self.review_document(c)?,
+            CitizenRequestCommand::RecordDocumentAccess(c) => self.record_document_access(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -385,6 +551,51 @@ impl Aggregate for CitizenRequest {
             CitizenRequestEvent::NotificationSent { message_id, .. } => {
                 self.notifications.insert(message_id);
             }
+            CitizenRequestEvent::DocumentAttached {
+                document_id,
+                file_name,
+                media_type,
+                size,
+                sha256,
+                object_key,
+                version_id,
+                retain_until,
+                uploaded_by,
+                attached_at,
+            } => self.documents.push(AttachedDocument {
+                document_id,
+                file_name,
+                media_type,
+                size,
+                sha256,
+                object_key,
+                version_id,
+                retain_until,
+                uploaded_by,
+                attached_at,
+                review: None,
+            }),
+            CitizenRequestEvent::DocumentReviewed {
+                document_id,
+                accepted,
+                reason,
+                reviewed_by,
+                reviewed_at,
+            } => {
+                if let Some(document) = self
+                    .documents
+                    .iter_mut()
+                    .find(|d| d.document_id == document_id)
+                {
+                    document.review = Some(DocumentReview {
+                        accepted,
+                        reason,
+                        reviewed_by,
+                        reviewed_at,
+                    });
+                }
+            }
+            CitizenRequestEvent::DocumentAccessed { .. } => {}
         }
     }
 }

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 
+use super::documents::DocumentMediaType;
 use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, RequestedDocument};
 use crate::notification::{NotificationChannel, NotificationKind};
 use crate::slot::Slot;
@@ -62,6 +63,41 @@ pub struct RecordNotification {
     pub sent_at: DateTime<Utc>,
 }
 
+/// Record a document already stored (streamed, hashed and locked) in the documents bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachDocument {
+    pub document_id: uuid::Uuid,
+    /// Already sanitised ([`super::sanitise_file_name`]).
+    pub file_name: String,
+    pub media_type: DocumentMediaType,
+    pub size: u64,
+    pub sha256: String,
+    pub object_key: String,
+    pub version_id: String,
+    pub retain_until: DateTime<Utc>,
+    pub uploaded_by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Accept or reject a document. A rejection needs a reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewDocument {
+    pub document_id: uuid::Uuid,
+    pub accepted: bool,
+    pub reason: Option<String>,
+    pub reviewed_by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Record a read of a document's content, before the content is handed out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordDocumentAccess {
+    pub document_id: uuid::Uuid,
+    pub by: String,
+    pub why: String,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CitizenRequestCommand {
     Book(BookAppointment),
@@ -71,4 +107,7 @@ pub enum CitizenRequestCommand {
     Close(CloseCase),
     RequestDocuments(RequestDocuments),
     RecordNotification(RecordNotification),
+    AttachDocument(AttachDocument),
+    ReviewDocument(ReviewDocument),
+    RecordDocumentAccess(RecordDocumentAccess),
 }

@@ -30,4 +30,18 @@ pub enum CitizenRequestError {
     DocumentLabel { max: usize },
     #[error("documents must be due after now and no later than the appointment")]
     DocumentsDue,
+    #[error("there is no document {0} in this case")]
+    DocumentNotFound(uuid::Uuid),
+    #[error("this case already holds {max} documents")]
+    TooManyDocuments { max: usize },
+    #[error("the document was already reviewed otherwise")]
+    AlreadyReviewed,
+    #[error("a rejection needs a reason of 1 to {max} characters, without control characters")]
+    ReviewReason { max: usize },
+    #[error(
+        "reading a document needs a reason of 1 to {max} characters, without control characters"
+    )]
+    AccessReason { max: usize },
+    #[error("the document record is incomplete: {0}")]
+    DocumentRecord(&'static str),
 }

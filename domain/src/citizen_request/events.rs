@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use super::documents::DocumentMediaType;
 use crate::notification::{NotificationChannel, NotificationKind};
 use crate::procedure::Bilingual;
 use crate::slot::Slot;
@@ -126,6 +127,36 @@ pub enum CitizenRequestEvent {
         language: Language,
         sent_at: DateTime<Utc>,
     },
+    /// A document was stored in the case's space: the object's key and version in the documents
+    /// bucket, its size, type (from its content) and SHA-256, and until when it is locked.
+    DocumentAttached {
+        document_id: uuid::Uuid,
+        file_name: String,
+        media_type: DocumentMediaType,
+        size: u64,
+        sha256: String,
+        object_key: String,
+        version_id: String,
+        retain_until: DateTime<Utc>,
+        /// The actor: `citizen:<request>` through the upload link, `staff:<id>` for a clerk.
+        uploaded_by: String,
+        attached_at: DateTime<Utc>,
+    },
+    /// The clerk accepted or rejected a document; a rejection says why.
+    DocumentReviewed {
+        document_id: uuid::Uuid,
+        accepted: bool,
+        reason: Option<String>,
+        reviewed_by: String,
+        reviewed_at: DateTime<Utc>,
+    },
+    /// Someone read a document's content: who, when and why.
+    DocumentAccessed {
+        document_id: uuid::Uuid,
+        by: String,
+        why: String,
+        at: DateTime<Utc>,
+    },
 }
 
 /// One document the clerk asks for, named in both languages.
@@ -144,6 +175,9 @@ impl DomainEvent for CitizenRequestEvent {
             Self::CaseClosed { .. } => "CaseClosed",
             Self::DocumentsRequested { .. } => "DocumentsRequested",
             Self::NotificationSent { .. } => "NotificationSent",
+            Self::DocumentAttached { .. } => "DocumentAttached",
+            Self::DocumentReviewed { .. } => "DocumentReviewed",
+            Self::DocumentAccessed { .. } => "DocumentAccessed",
         }
         .to_string()
     }

@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod commands;
+mod documents;
 mod error;
 mod events;
 #[cfg(test)]
@@ -11,8 +12,13 @@ pub use aggregate::{
     Booking, CaseStatus, CitizenRequest, MAX_DOCUMENT_LABEL_CHARS, MAX_REQUESTED_DOCUMENTS,
 };
 pub use commands::{
-    BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase, RecordNoShow,
-    RecordNotification, RequestDocuments, RescheduleAppointment,
+    AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
+    RecordDocumentAccess, RecordNoShow, RecordNotification, RequestDocuments,
+    RescheduleAppointment, ReviewDocument,
+};
+pub use documents::{
+    AttachedDocument, DocumentMediaType, DocumentReview, MAX_DOCUMENT_REASON_CHARS,
+    MAX_DOCUMENTS_PER_CASE, MAX_FILE_NAME_CHARS, SNIFF_BYTES, sanitise_file_name,
 };
 pub use error::CitizenRequestError;
 pub use events::{

@@ -473,3 +473,254 @@ mod notification_sent {
             .then_expect_error(CitizenRequestError::NotBooked);
     }
 }
+
+mod documents {
+    use super::*;
+
+    fn doc_id() -> uuid::Uuid {
+        uuid::Uuid::from_u128(0xd0c)
+    }
+
+    fn attach_command(id: uuid::Uuid) -> AttachDocument {
+        AttachDocument {
+            document_id: id,
+            file_name: "NAN.pdf".into(),
+            media_type: DocumentMediaType::Pdf,
+            size: 1234,
+            sha256: "ab".repeat(32),
+            object_key: format!("request/{id}"),
+            version_id: "v1".into(),
+            retain_until: t(8, 0) + Duration::days(1461),
+            uploaded_by: "citizen:r".into(),
+            at: t(8, 0),
+        }
+    }
+
+    fn attach(id: uuid::Uuid) -> CitizenRequestCommand {
+        CitizenRequestCommand::AttachDocument(attach_command(id))
+    }
+
+    fn attached(id: uuid::Uuid) -> CitizenRequestEvent {
+        let c = attach_command(id);
+        CitizenRequestEvent::DocumentAttached {
+            document_id: c.document_id,
+            file_name: c.file_name,
+            media_type: c.media_type,
+            size: c.size,
+            sha256: c.sha256,
+            object_key: c.object_key,
+            version_id: c.version_id,
+            retain_until: c.retain_until,
+            uploaded_by: c.uploaded_by,
+            attached_at: c.at,
+        }
+    }
+
+    fn review(accepted: bool, reason: Option<&str>) -> CitizenRequestCommand {
+        CitizenRequestCommand::ReviewDocument(ReviewDocument {
+            document_id: doc_id(),
+            accepted,
+            reason: reason.map(str::to_string),
+            reviewed_by: "staff:clerk-01".into(),
+            at: t(8, 30),
+        })
+    }
+
+    fn reviewed(accepted: bool, reason: Option<&str>) -> CitizenRequestEvent {
+        CitizenRequestEvent::DocumentReviewed {
+            document_id: doc_id(),
+            accepted,
+            reason: reason.map(str::to_string),
+            reviewed_by: "staff:clerk-01".into(),
+            reviewed_at: t(8, 30),
+        }
+    }
+
+    fn access(id: uuid::Uuid, why: &str) -> CitizenRequestCommand {
+        CitizenRequestCommand::RecordDocumentAccess(RecordDocumentAccess {
+            document_id: id,
+            by: "staff:auditor-01".into(),
+            why: why.into(),
+            at: t(12, 0),
+        })
+    }
+
+    #[test]
+    fn a_document_is_attached_while_the_case_is_open() {
+        Case::with(())
+            .given(vec![booked()])
+            .when(attach(doc_id()))
+            .then_expect_events(vec![attached(doc_id())]);
+    }
+
+    #[test]
+    fn attaching_the_same_document_again_writes_nothing() {
+        Case::with(())
+            .given(vec![booked(), attached(doc_id())])
+            .when(attach(doc_id()))
+            .then_expect_events(vec![]);
+        let mut other = attach_command(doc_id());
+        other.sha256 = "cd".repeat(32);
+        Case::with(())
+            .given(vec![booked(), attached(doc_id())])
+            .when(CitizenRequestCommand::AttachDocument(other))
+            .then_expect_error(CitizenRequestError::DocumentRecord(
+                "another document has this id",
+            ));
+    }
+
+    #[test]
+    fn no_document_is_attached_once_the_case_is_cancelled_closed_or_a_no_show() {
+        let no_show = CitizenRequestEvent::NoShowRecorded {
+            recorded_at: t(9, 10),
+        };
+        for (terminal, error) in [
+            (cancelled(), CitizenRequestError::Cancelled),
+            (closed(), CitizenRequestError::Closed),
+            (no_show, CitizenRequestError::NoShow),
+        ] {
+            let mut case = CitizenRequest::default();
+            for event in [booked(), terminal.clone()] {
+                cqrs_es::Aggregate::apply(&mut case, event);
+            }
+            assert_eq!(case.check_attach(), Err(error.clone()));
+            Case::with(())
+                .given(vec![booked(), terminal])
+                .when(attach(doc_id()))
+                .then_expect_error(error);
+        }
+        Case::with(())
+            .given_no_previous_events()
+            .when(attach(doc_id()))
+            .then_expect_error(CitizenRequestError::NotBooked);
+    }
+
+    #[test]
+    fn a_case_holds_a_bounded_number_of_documents() {
+        let mut given = vec![booked()];
+        given.extend(
+            (0..MAX_DOCUMENTS_PER_CASE as u128).map(|n| attached(uuid::Uuid::from_u128(n + 1))),
+        );
+        Case::with(())
+            .given(given)
+            .when(attach(doc_id()))
+            .then_expect_error(CitizenRequestError::TooManyDocuments {
+                max: MAX_DOCUMENTS_PER_CASE,
+            });
+    }
+
+    #[test]
+    fn an_unsanitised_name_or_a_malformed_digest_is_refused() {
+        let mut path = attach_command(doc_id());
+        path.file_name = "../x.pdf".into();
+        let mut digest = attach_command(doc_id());
+        digest.sha256 = "AB".repeat(32);
+        for command in [path, digest] {
+            let result = Case::with(())
+                .given(vec![booked()])
+                .when(CitizenRequestCommand::AttachDocument(command))
+                .inspect_result();
+            assert!(
+                matches!(result, Err(CitizenRequestError::DocumentRecord(_))),
+                "{result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_clerk_accepts_or_rejects_with_a_reason() {
+        Case::with(())
+            .given(vec![booked(), attached(doc_id())])
+            .when(review(true, None))
+            .then_expect_events(vec![reviewed(true, None)]);
+        Case::with(())
+            .given(vec![booked(), attached(doc_id())])
+            .when(review(false, Some(" blurred ")))
+            .then_expect_events(vec![reviewed(false, Some("blurred"))]);
+        Case::with(())
+            .given(vec![booked(), attached(doc_id())])
+            .when(review(false, Some("  ")))
+            .then_expect_error(CitizenRequestError::ReviewReason {
+                max: MAX_DOCUMENT_REASON_CHARS,
+            });
+    }
+
+    #[test]
+    fn only_an_attached_document_is_reviewed_and_only_once() {
+        Case::with(())
+            .given(vec![booked()])
+            .when(review(true, None))
+            .then_expect_error(CitizenRequestError::DocumentNotFound(doc_id()));
+        // The same verdict again (a retry) writes nothing; another verdict is refused.
+        Case::with(())
+            .given(vec![booked(), attached(doc_id()), reviewed(true, None)])
+            .when(review(true, None))
+            .then_expect_events(vec![]);
+        Case::with(())
+            .given(vec![booked(), attached(doc_id()), reviewed(true, None)])
+            .when(review(false, Some("wrong document")))
+            .then_expect_error(CitizenRequestError::AlreadyReviewed);
+        Case::with(())
+            .given(vec![booked(), attached(doc_id()), closed()])
+            .when(review(true, None))
+            .then_expect_error(CitizenRequestError::Closed);
+    }
+
+    #[test]
+    fn every_access_is_recorded_even_on_a_closed_case() {
+        let accessed = CitizenRequestEvent::DocumentAccessed {
+            document_id: doc_id(),
+            by: "staff:auditor-01".into(),
+            why: "annual audit".into(),
+            at: t(12, 0),
+        };
+        Case::with(())
+            .given(vec![booked(), attached(doc_id()), closed()])
+            .when(access(doc_id(), " annual audit "))
+            .then_expect_events(vec![accessed.clone()]);
+        Case::with(())
+            .given(vec![
+                booked(),
+                attached(doc_id()),
+                cancelled(),
+                accessed.clone(),
+            ])
+            .when(access(doc_id(), "annual audit"))
+            .then_expect_events(vec![accessed]);
+    }
+
+    #[test]
+    fn an_access_needs_a_known_document_and_a_reason() {
+        Case::with(())
+            .given(vec![booked(), attached(doc_id())])
+            .when(access(uuid::Uuid::from_u128(7), "audit"))
+            .then_expect_error(CitizenRequestError::DocumentNotFound(
+                uuid::Uuid::from_u128(7),
+            ));
+        for why in ["", "  ", "a\u{7}b"] {
+            Case::with(())
+                .given(vec![booked(), attached(doc_id())])
+                .when(access(doc_id(), why))
+                .then_expect_error(CitizenRequestError::AccessReason {
+                    max: MAX_DOCUMENT_REASON_CHARS,
+                });
+        }
+    }
+
+    #[test]
+    fn replaying_keeps_the_documents_and_their_reviews() {
+        let mut case = CitizenRequest::default();
+        for event in [
+            booked(),
+            attached(doc_id()),
+            reviewed(false, Some("blurred")),
+        ] {
+            cqrs_es::Aggregate::apply(&mut case, event);
+        }
+        let document = case.document(doc_id()).expect("attached");
+        assert_eq!(document.file_name, "NAN.pdf");
+        let review = document.review.as_ref().expect("reviewed");
+        assert!(!review.accepted);
+        assert_eq!(review.reason.as_deref(), Some("blurred"));
+    }
+}

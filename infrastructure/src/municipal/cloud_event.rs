@@ -27,7 +27,11 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         CitizenRequestEvent::AppointmentCancelled { .. } => Some("cancelled"),
         CitizenRequestEvent::NoShowRecorded { .. } => Some("no_show"),
         CitizenRequestEvent::CaseClosed { .. } => Some("closed"),
-        _ => None,
+        CitizenRequestEvent::DocumentsRequested { .. }
+        | CitizenRequestEvent::NotificationSent { .. }
+        | CitizenRequestEvent::DocumentAttached { .. }
+        | CitizenRequestEvent::DocumentReviewed { .. }
+        | CitizenRequestEvent::DocumentAccessed { .. } => None,
     }
 }
 
