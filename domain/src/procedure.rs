@@ -38,6 +38,9 @@ pub struct Procedure {
     /// Documents the citizen is usually asked to bring or upload.
     pub documents: Vec<Bilingual>,
     pub signature_required: bool,
+    /// How long the documents uploaded for it are kept under COMPLIANCE retention, in days; the
+    /// storage default when `None`.
+    pub document_retention_days: Option<u32>,
 }
 
 /// The procedures on offer, by code.

@@ -315,6 +315,9 @@ pub struct ProcedureSettings {
     pub documents: Vec<BilingualSettings>,
     #[serde(default)]
     pub signature_required: bool,
+    /// Days its documents are kept (COMPLIANCE); `storage.documents_retention_days` when absent.
+    #[serde(default)]
+    pub document_retention_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -468,6 +471,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
                 ),
             ],
             signature_required: true,
+            document_retention_days: None,
         },
         ProcedureSettings {
             code: "PADRON-CERT".into(),
@@ -476,6 +480,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
             minutes: 15,
             documents: vec![],
             signature_required: false,
+            document_retention_days: None,
         },
         ProcedureSettings {
             code: "QUEJA".into(),
@@ -484,6 +489,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
             minutes: 30,
             documents: vec![],
             signature_required: true,
+            document_retention_days: None,
         },
         ProcedureSettings {
             code: "AYUDA-EMERGENCIA".into(),
@@ -499,6 +505,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
                 ),
             ],
             signature_required: true,
+            document_retention_days: None,
         },
         ProcedureSettings {
             code: "TRIBUTOS".into(),
@@ -507,6 +514,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
             minutes: 30,
             documents: vec![doc("Ordainagiria", "Recibo")],
             signature_required: true,
+            document_retention_days: None,
         },
         ProcedureSettings {
             code: "OBRA-MENOR".into(),
@@ -518,6 +526,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
                 doc("Planoa edo krokisa", "Plano o croquis"),
             ],
             signature_required: true,
+            document_retention_days: None,
         },
     ]
 }
@@ -648,7 +657,14 @@ impl Settings {
                     granularity,
                 });
             }
+            if p.document_retention_days == Some(0) {
+                return Err(ConfigError::Invalid(format!(
+                    "procedure {}: document_retention_days must be positive",
+                    p.code
+                )));
+            }
             procedures.push(Procedure {
+                document_retention_days: p.document_retention_days,
                 code,
                 name: Bilingual::new(&p.name_eu, &p.name_es),
                 minutes: p.minutes,

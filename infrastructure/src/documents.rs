@@ -123,6 +123,12 @@ pub async fn upload(
     let (case, _) = booking.load(upload.request_id).await?;
     case.check_attach()
         .map_err(|e| UploadError::Case(BookingError::Request(e)))?;
+    // The procedure's own retention, where it has one; the bucket's otherwise.
+    let retain_until = case
+        .booking()
+        .and_then(|b| booking.catalogue().get(&b.procedure))
+        .and_then(|p| p.document_retention_days)
+        .map(|days| booking.now() + chrono::Duration::days(i64::from(days)));
     let mut body = bounded(upload.body, max_bytes);
     let (chunks, prefix) = match first_chunks(&mut body).await {
         Ok(first) => first,
@@ -150,7 +156,7 @@ pub async fn upload(
             whole,
             PutOptions {
                 content_type: Some(media_type.mime().to_string()),
-                retain_until: None,
+                retain_until,
             },
         )
         .await

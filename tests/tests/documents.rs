@@ -713,3 +713,47 @@ async fn the_local_filesystem_store_takes_and_gives_back_the_same_bytes() {
     assert_eq!(read.bytes().await.expect("body").as_ref(), jpeg.as_slice());
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[tokio::test]
+async fn a_procedure_with_its_own_retention_keeps_its_documents_that_long() {
+    let mut settings = s3_settings(endpoint());
+    // The bucket default is 2 days (s3_settings); PADRON-ALTA keeps its documents 30.
+    for procedure in &mut settings.procedures {
+        if procedure.code == "PADRON-ALTA" {
+            procedure.document_retention_days = Some(30);
+        }
+    }
+    let app = s3_app_with(settings).await;
+    let id = book(&app, 5).await;
+    let before = Utc::now();
+    let response = upload(&app, &id, None, "ziurtagiria.pdf", pdf(10_000)).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let document: Value = response.json().await.expect("document");
+    let retain_until = chrono::DateTime::parse_from_rfc3339(
+        document["retain_until"].as_str().expect("retain_until"),
+    )
+    .expect("time")
+    .with_timezone(&Utc);
+    let thirty = before + chrono::Duration::days(30);
+    assert!(
+        (retain_until - thirty).num_seconds().abs() < 120,
+        "{retain_until} is not 30 days from {before}"
+    );
+    let info = app
+        .state
+        .objects
+        .stat(
+            Bucket::Documents,
+            document["object_key"]
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{id}/{}", document["id"].as_str().unwrap_or_default()))
+                .as_str(),
+            document["version_id"].as_str().expect("version"),
+        )
+        .await
+        .expect("stored");
+    let held = info.retention.expect("retention");
+    assert_eq!(held.mode, RetentionMode::Compliance);
+    assert!((held.retain_until - thirty).num_seconds().abs() < 120);
+}

@@ -17,6 +17,7 @@ fn services() -> AgendaServices {
     AgendaServices {
         calendar: Arc::new(vitoria()),
         catalogue: Arc::new(Catalogue::new([Procedure {
+            document_retention_days: None,
             code: code(),
             name: Bilingual::new("Erroldan alta", "Alta en el padrón"),
             minutes: 30,
