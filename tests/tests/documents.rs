@@ -757,3 +757,37 @@ async fn a_procedure_with_its_own_retention_keeps_its_documents_that_long() {
     assert_eq!(held.mode, RetentionMode::Compliance);
     assert!((held.retain_until - thirty).num_seconds().abs() < 120);
 }
+
+#[tokio::test]
+async fn readiness_reports_the_object_store_and_fails_without_it() {
+    let app = s3_app().await;
+    let ready = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(ready.status(), StatusCode::OK);
+    let body: Value = ready.json().await.expect("json");
+    assert_eq!(
+        (body["database"].as_str(), body["storage"].as_str()),
+        (Some("up"), Some("s3"))
+    );
+
+    // Nothing listens where this app looks for S3: not ready.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let down = spawn_app_with(s3_settings(format!("http://{dead}"))).await;
+    let response = down
+        .client
+        .get(down.url("/health/ready"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
+use infrastructure::object_store::{BackendKind, Bucket, StorageError};
 use infrastructure::read_models;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -26,6 +27,8 @@ pub struct ProjectionState {
 pub struct Readiness {
     pub status: &'static str,
     pub database: &'static str,
+    /// `s3` or `filesystem`: the object store answered.
+    pub storage: &'static str,
     pub projections: Vec<ProjectionState>,
 }
 
@@ -36,7 +39,8 @@ pub async fn live(_caller: Authorized<Anyone>) -> Json<Liveness> {
     Json(Liveness { status: "live" })
 }
 
-/// The process can serve: the database answers. Reports where each projection stands.
+/// The process can serve: the database and the object store answer. Reports where each
+/// projection stands.
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Readiness),
@@ -54,9 +58,24 @@ pub async fn ready(
         .await
         .map_err(|_| ApiError::Unavailable("database check timed out".into()))?
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+    // Reading a bucket's lock configuration is the cheapest call that proves the store answers
+    // with our credentials.
+    // Any failure (unreachable, refused credentials, a missing bucket) means not ready: 503.
+    let not_ready = |why: String| ApiError::Storage(StorageError::Unavailable(why));
+    tokio::time::timeout(
+        Duration::from_secs(3),
+        state.objects.bucket_lock(Bucket::Documents),
+    )
+    .await
+    .map_err(|_| not_ready("storage check timed out".into()))?
+    .map_err(|e| not_ready(e.to_string()))?;
     Ok(Json(Readiness {
         status: "ready",
         database: "up",
+        storage: match state.objects.kind() {
+            BackendKind::S3 => "s3",
+            BackendKind::Filesystem => "filesystem",
+        },
         projections: projections
             .into_iter()
             .map(|p| ProjectionState {
