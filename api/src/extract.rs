@@ -110,17 +110,25 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(params) =
-            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| ApiError::NotFound)?;
-        params
-            .iter()
-            .find(|(name, _)| name == "id")
-            .and_then(|(_, value)| Uuid::parse_str(value).ok())
-            .map(Self)
-            .ok_or(ApiError::NotFound)
+        path_uuid(parts, state, "id").await.map(Self)
     }
+}
+
+/// The UUID path parameter `name`; a missing or malformed one names nothing: 404.
+pub async fn path_uuid<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    name: &str,
+) -> Result<Uuid, ApiError> {
+    let axum::extract::Path(params) =
+        axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::NotFound)?;
+    params
+        .iter()
+        .find(|(param, _)| param == name)
+        .and_then(|(_, value)| Uuid::parse_str(value).ok())
+        .ok_or(ApiError::NotFound)
 }
 
 mod mime_guess_free {

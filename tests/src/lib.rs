@@ -407,6 +407,39 @@ pub fn write_config(settings: &Settings) -> tempfile_path::TempFile {
     tempfile_path::TempFile::with_content("arreta-test", ".toml", &text)
 }
 
+/// Books PADRON-ALTA at 10:00 local, `day` days from today, as a clerk; the case id.
+pub async fn book_case(app: &TestApp, day: i64) -> String {
+    let response = app
+        .book(&booking_body("PADRON-ALTA", local_at(day, 10, 0)))
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    response.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+/// A capability link's token for `purpose` on case `id`, issued by a clerk.
+pub async fn issue_link(app: &TestApp, id: &str, purpose: &str) -> String {
+    let response = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/links"))),
+    )
+    .json(&json!({ "purpose": purpose }))
+    .send()
+    .await
+    .expect("links");
+    assert_eq!(
+        response.status(),
+        reqwest::StatusCode::CREATED,
+        "issuing a {purpose} link"
+    );
+    response.json::<Value>().await.expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string()
+}
+
 pub mod mail;
 pub mod webhook;
 

@@ -21,8 +21,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tests::{
-    CuttableProxy, TestApp, as_clerk, as_role, booking_body, local_at, open_settings,
-    spawn_app_with, test_keys,
+    CuttableProxy, TestApp, as_clerk, as_role, book_case as book, issue_link as link,
+    open_settings, spawn_app_with, test_keys,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -96,33 +96,6 @@ async fn stored_versions(app: &TestApp) -> Vec<(String, Option<String>)> {
         );
     }
     versions
-}
-
-async fn book(app: &TestApp, day: i64) -> String {
-    let response = app
-        .book(&booking_body("PADRON-ALTA", local_at(day, 10, 0)))
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
-}
-
-async fn link(app: &TestApp, id: &str, purpose: &str) -> String {
-    let response = as_clerk(
-        app.client
-            .post(app.url(&format!("/v1/requests/{id}/links"))),
-    )
-    .json(&json!({ "purpose": purpose }))
-    .send()
-    .await
-    .expect("links");
-    assert_eq!(response.status(), StatusCode::CREATED, "a {purpose} link");
-    response.json::<Value>().await.expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_string()
 }
 
 fn random_bytes(len: usize) -> Vec<u8> {

@@ -9,8 +9,8 @@ use infrastructure::tokens::CapabilityKeys;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tests::{
-    TestApp, as_clerk, as_role, booking_body, for_tests, local_at, open_settings, spawn_app,
-    spawn_app_with, staff_token, test_keys,
+    TestApp, as_clerk, as_role, book_case as book, booking_body, for_tests, issue_link as link,
+    local_at, open_settings, spawn_app, spawn_app_with, staff_token, test_keys,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,37 +32,6 @@ const PRINCIPALS: [&str; 9] = [
     "clerk",
     "supervisor",
 ];
-
-async fn book(app: &TestApp, day: i64) -> String {
-    let response = app
-        .book(&booking_body("PADRON-ALTA", local_at(day, 10, 0)))
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_string()
-}
-
-async fn link(app: &TestApp, id: &str, purpose: &str) -> String {
-    let response = as_clerk(
-        app.client
-            .post(app.url(&format!("/v1/requests/{id}/links"))),
-    )
-    .json(&json!({ "purpose": purpose }))
-    .send()
-    .await
-    .expect("links");
-    assert_eq!(
-        response.status(),
-        StatusCode::CREATED,
-        "issuing a {purpose} link"
-    );
-    response.json::<Value>().await.expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_string()
-}
 
 fn with(
     app: &TestApp,

@@ -1,11 +1,10 @@
 //! The case's private document space: what the clerk asks the citizen to upload.
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use domain::citizen_request::{
@@ -23,6 +22,7 @@ use crate::caller::{CaseCaller, CaseReaders, NoLinks, Staff, UploadLink};
 use crate::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::problem::{ApiError, ProblemBody};
 use crate::routes::requests::respond;
+use crate::routes::requests::with_version;
 use crate::routes::responses::{CaseAccessProblems, CaseCommandProblems};
 use crate::routes::views::CaseView;
 use crate::state::AppState;
@@ -169,25 +169,10 @@ impl<S: Send + Sync> FromRequestParts<S> for DocumentId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(params) =
-            axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| ApiError::NotFound)?;
-        params
-            .iter()
-            .find(|(name, _)| name == "doc")
-            .and_then(|(_, value)| Uuid::parse_str(value).ok())
+        crate::extract::path_uuid(parts, state, "doc")
+            .await
             .map(Self)
-            .ok_or(ApiError::NotFound)
     }
-}
-
-fn with_version(status: StatusCode, version: usize, body: impl Serialize) -> Response {
-    let mut response = (status, Json(body)).into_response();
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
-        response.headers_mut().insert(header::ETAG, etag);
-    }
-    response
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

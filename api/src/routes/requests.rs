@@ -231,9 +231,18 @@ pub(crate) async fn current_case(state: &AppState, request_id: Uuid) -> Result<C
 }
 
 pub(crate) fn with_etag(status: StatusCode, view: CaseView) -> Response {
-    let etag = HeaderValue::from_str(&format!("\"{}\"", view.version)).ok();
-    let mut response = (status, Json(view)).into_response();
-    if let Some(etag) = etag {
+    let version = view.version;
+    with_version(status, version, view)
+}
+
+/// A JSON answer with the case's version as its ETag.
+pub(crate) fn with_version(
+    status: StatusCode,
+    version: impl std::fmt::Display,
+    body: impl Serialize,
+) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{version}\"")) {
         response.headers_mut().insert(header::ETAG, etag);
     }
     response
