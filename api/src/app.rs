@@ -15,8 +15,8 @@ use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{
-    agenda, availability, documents, feeds, health, history, municipal, procedures, reports,
-    requests,
+    agenda, availability, documents, feeds, health, history, identity, municipal, procedures,
+    reports, requests, signatures,
 };
 use crate::state::AppState;
 
@@ -82,6 +82,27 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/requests/{id}/documents/{doc}/content",
             get(documents::content),
+        )
+        .route(
+            "/v1/requests/{id}/identity",
+            post(identity::verify).layer(limit(32 * 1024)),
+        )
+        .route(
+            "/v1/requests/{id}/signatures",
+            post(signatures::request)
+                .layer::<_, Infallible>(idempotent())
+                .layer(limit(32 * 1024))
+                .get(signatures::list),
+        )
+        .route("/v1/requests/{id}/signatures/{sig}", get(signatures::get))
+        .route(
+            "/v1/requests/{id}/signatures/{sig}/confirm",
+            post(signatures::confirm).layer(limit(1024)),
+        )
+        .route(
+            "/v1/seals/verify",
+            post(signatures::verify_seal)
+                .layer(limit(document_limit.saturating_mul(4) / 3 + 64 * 1024)),
         )
         .route(
             "/v1/requests/{id}/clerk",

@@ -214,6 +214,7 @@ pub struct NoLinks;
 pub struct AnyLink;
 pub struct ManageLink;
 pub struct UploadLink;
+pub struct SignLink;
 
 impl Purposes for NoLinks {
     const ACCEPTED: &'static [Purpose] = &[];
@@ -223,6 +224,9 @@ impl Purposes for AnyLink {
 }
 impl Purposes for ManageLink {
     const ACCEPTED: &'static [Purpose] = &[Purpose::Manage];
+}
+impl Purposes for SignLink {
+    const ACCEPTED: &'static [Purpose] = &[Purpose::Sign];
 }
 impl Purposes for UploadLink {
     const ACCEPTED: &'static [Purpose] = &[Purpose::Upload];

@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// Signatures: check a seal against a document.
+    Signature {
+        #[command(subcommand)]
+        command: SignatureCommand,
+    },
     /// The council's appointment system.
     Sync {
         #[command(subcommand)]
@@ -75,6 +80,24 @@ enum SyncCommand {
         clerk: Option<String>,
         #[arg(long)]
         room: Option<i16>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SignatureCommand {
+    /// Check that the council's sealing key made `--seal` over exactly the bytes of `--claims`
+    /// (the signature's `claims` text) and that `--document` is the document they name. Prints
+    /// the verdict as JSON; exits 0 when it holds, 2 when it does not.
+    Verify {
+        /// The detached JWS (`header..signature`), in a file.
+        #[arg(long)]
+        seal: std::path::PathBuf,
+        /// The claims exactly as sealed, in a file (no newline added).
+        #[arg(long)]
+        claims: std::path::PathBuf,
+        /// The signed document.
+        #[arg(long)]
+        document: std::path::PathBuf,
     },
 }
 
@@ -148,6 +171,18 @@ async fn main() -> ExitCode {
             Ok(_) => return ExitCode::from(2),
             Err(error) => Err(error),
         },
+        Command::Signature {
+            command:
+                SignatureCommand::Verify {
+                    seal,
+                    claims,
+                    document,
+                },
+        } => match verify_seal(&settings, &seal, &claims, &document) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(2),
+            Err(error) => Err(error),
+        },
         Command::Audit {
             command: AuditCommand::Verify { case, .. },
         } => audit(&settings, case).await,
@@ -194,6 +229,30 @@ fn token(settings: &Settings, role: &str, sub: &str, minutes: i64) -> Result<(),
         )
     );
     Ok(())
+}
+
+/// Whether the seal holds; the verdict is printed as JSON.
+fn verify_seal(
+    settings: &Settings,
+    seal: &std::path::Path,
+    claims: &std::path::Path,
+    document: &std::path::Path,
+) -> Result<bool, String> {
+    let read = |path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    let key = SealingKey::from_settings(settings).map_err(|e| e.to_string())?;
+    let seal = String::from_utf8(read(seal)?).map_err(|_| "the seal is not text".to_string())?;
+    let verdict =
+        infrastructure::signing::verify(&key, seal.trim(), &read(claims)?, &read(document)?);
+    let report = serde_json::json!({
+        "valid": verdict.is_ok(),
+        "reason": verdict.as_ref().err().map(|e| e.code()),
+        "detail": verdict.as_ref().err().map(|e| e.to_string()),
+        "key_id": key.key_id(),
+    });
+    println!("{report}");
+    Ok(verdict.is_ok())
 }
 
 async fn audit(settings: &Settings, case: Option<uuid::Uuid>) -> Result<(), String> {

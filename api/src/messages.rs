@@ -12,6 +12,8 @@ use infrastructure::booking::BookingError;
 
 use crate::problem::{ApiError, FieldProblem, Problem};
 
+mod signing;
+
 /// What is wrong with one field of the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldIssue {
@@ -350,6 +352,9 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::Storage(_) => for_status(S::INTERNAL_SERVER_ERROR),
         ApiError::Unavailable(_) => unavailable(),
         ApiError::Internal(_) => for_status(S::INTERNAL_SERVER_ERROR),
+        ApiError::WrongCode { remaining } => signing::wrong_code(*remaining),
+        ApiError::SignatureLockedNow => signing::locked_now(),
+        ApiError::IdToken(error) => signing::id_token(error),
     }
 }
 
@@ -507,6 +512,7 @@ fn agenda_problem(error: &AgendaError) -> Problem {
 
 fn request_problem(error: &CitizenRequestError) -> Problem {
     use StatusCode as S;
+
     let conflict =
         |slug, title: Bilingual, detail: Bilingual| problem(S::CONFLICT, slug, title, detail);
     match error {
@@ -667,6 +673,19 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
                 ),
             ),
         ),
+        CitizenRequestError::IdentityMismatch(_)
+        | CitizenRequestError::IdentityEvidence
+        | CitizenRequestError::IdentityNotVerified
+        | CitizenRequestError::SignatureNotFound(_)
+        | CitizenRequestError::SignatureExists
+        | CitizenRequestError::DocumentRejected
+        | CitizenRequestError::SignatureText { .. }
+        | CitizenRequestError::CodeExpired
+        | CitizenRequestError::SignatureLocked
+        | CitizenRequestError::AlreadySigned
+        | CitizenRequestError::DocumentChanged
+        | CitizenRequestError::WrongSigningMethod
+        | CitizenRequestError::RegistryRecord(_) => signing::request_problem(error),
         // The api sanitises what it records: this means a bug.
         CitizenRequestError::DocumentRecord(_) => for_status(S::INTERNAL_SERVER_ERROR),
         CitizenRequestError::DocumentsDue => problem(

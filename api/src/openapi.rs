@@ -4,8 +4,8 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
-    agenda, availability, documents, feeds, health, history, municipal, procedures, reports,
-    requests, views,
+    agenda, availability, documents, feeds, health, history, identity, municipal, procedures,
+    reports, requests, signatures, views,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,12 @@ use crate::routes::{
         documents::list,
         documents::review,
         documents::content,
+        identity::verify,
+        signatures::request,
+        signatures::list,
+        signatures::get,
+        signatures::confirm,
+        signatures::verify_seal,
         requests::assign_clerk,
         requests::issue_link,
         history::history,
@@ -52,6 +58,7 @@ use crate::routes::{
         (name = "booking", description = "Availability and booking"),
         (name = "cases", description = "A citizen request's lifecycle"),
         (name = "documents", description = "The case's private document space on WORM storage"),
+        (name = "signing", description = "Identification, signature of requests and complaints, the council's seal and registry"),
         (name = "agenda", description = "Rooms and clerks per day"),
         (name = "integrations", description = "The council's appointment system"),
         (name = "audit", description = "Case histories"),

@@ -112,6 +112,26 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("wrong code; {remaining} attempts left")]
+    WrongCode { remaining: u8 },
+    #[error("wrong code; the signature is now locked")]
+    SignatureLockedNow,
+    #[error(transparent)]
+    IdToken(infrastructure::signing::IdTokenError),
+}
+
+impl From<infrastructure::signing::SigningError> for ApiError {
+    fn from(error: infrastructure::signing::SigningError) -> Self {
+        use infrastructure::signing::SigningError;
+        match error {
+            SigningError::Case(e) => Self::Booking(e),
+            SigningError::IdToken(e) => Self::IdToken(e),
+            SigningError::WrongCode { remaining } => Self::WrongCode { remaining },
+            SigningError::LockedNow => Self::SignatureLockedNow,
+            SigningError::Storage(e) => Self::Storage(e),
+            SigningError::Seal(e) => Self::Internal(e.to_string()),
+        }
+    }
 }
 
 impl From<infrastructure::municipal::SyncError> for ApiError {

@@ -14,6 +14,7 @@ use infrastructure::mail::{MailReactor, MailSender, MailTransport, TransportKind
 use infrastructure::municipal::{WebhookReactor, WebhookSender};
 use infrastructure::projector::{self, ProjectorRunner};
 use infrastructure::reconciler::Reconciler;
+use infrastructure::signing::{IdTokenVerifier, RegistryReactor, RegistryRecorder, SigningService};
 use infrastructure::tokens::Authenticator;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -33,7 +34,7 @@ pub enum StartError {
     #[error(transparent)]
     Auth(#[from] infrastructure::tokens::AuthSetupError),
     #[error(transparent)]
-    Sealing(#[from] infrastructure::anchors::AnchorError),
+    Sealing(#[from] infrastructure::sealing::SealingKeyError),
     #[error("object storage: {0}")]
     Storage(#[from] infrastructure::object_store::StartupRefusal),
     #[error(transparent)]
@@ -68,6 +69,23 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
     let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limits));
     let objects = infrastructure::object_store::from_settings(&settings)
         .map_err(infrastructure::object_store::StartupRefusal::from)?;
+    let id_tokens = match &settings.signing.identity_provider {
+        Some(provider) => Some(
+            IdTokenVerifier::from_settings(provider)
+                .map_err(|e| infrastructure::config::ConfigError::Invalid(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let signing = Arc::new(SigningService {
+        booking: booking.clone(),
+        objects: objects.clone(),
+        sealing: SealingKey::from_settings(&settings)?,
+        codes: authenticator.one_time_codes().clone(),
+        id_tokens,
+        code_valid_for: chrono::Duration::seconds(
+            i64::try_from(settings.signing.code_ttl_seconds).unwrap_or(600),
+        ),
+    });
     Ok(AppState {
         pool,
         booking,
@@ -75,6 +93,7 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
         authenticator,
         rate_limiter,
         objects,
+        signing,
     })
 }
 
@@ -156,6 +175,16 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         }
         None => None,
     };
+    // The registry numbers every signed document from the start of the log: it is never started
+    // at the end, and never rebuilt.
+    projectors.push(Arc::new(RegistryReactor));
+    let registry = RegistryRecorder {
+        pool: pool.clone(),
+        booking: state.booking.clone(),
+        clock: Arc::new(SystemClock),
+        poll: Duration::from_millis(settings.signing.registry_poll_interval_ms),
+    }
+    .spawn(stopped.clone());
     let projectors = ProjectorRunner {
         pool: pool.clone(),
         projectors,
@@ -187,7 +216,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .with_graceful_shutdown(shutdown_signal())
         .await;
     let _ = stop.send(true);
-    let _ = tokio::join!(projectors, reconciler, housekeeping, mail_sender);
+    let _ = tokio::join!(projectors, reconciler, housekeeping, mail_sender, registry);
     if let Some(webhook_sender) = webhook_sender {
         let _ = webhook_sender.await;
     }

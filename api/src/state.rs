@@ -3,6 +3,7 @@ use std::sync::Arc;
 use infrastructure::booking::BookingService;
 use infrastructure::config::Settings;
 use infrastructure::object_store::ObjectStore;
+use infrastructure::signing::SigningService;
 use infrastructure::tokens::Authenticator;
 use sqlx::PgPool;
 
@@ -18,4 +19,6 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     /// Recordings and documents (checked at start by `server::serve`).
     pub objects: Arc<dyn ObjectStore>,
+    /// Identification, signatures and the sealing key.
+    pub signing: Arc<SigningService>,
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::citizen_request::CitizenRequestEvent;
+use crate::citizen_request::{CitizenRequestEvent, SigningMethod};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -24,10 +24,14 @@ pub enum NotificationKind {
     CallLink,
     /// After the case is closed: what was done.
     Summary,
+    /// A request or complaint awaits the citizen's signature: the sign link and the one-time code.
+    SignCode,
+    /// A signed request or complaint was entered in the registry: the registry receipt.
+    RegistryReceipt,
 }
 
 impl NotificationKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::Receipt,
         Self::Rescheduled,
         Self::Cancelled,
@@ -35,6 +39,8 @@ impl NotificationKind {
         Self::Reminder,
         Self::CallLink,
         Self::Summary,
+        Self::SignCode,
+        Self::RegistryReceipt,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +52,8 @@ impl NotificationKind {
             Self::Reminder => "reminder",
             Self::CallLink => "call_link",
             Self::Summary => "summary",
+            Self::SignCode => "sign_code",
+            Self::RegistryReceipt => "registry_receipt",
         }
     }
 
@@ -152,11 +160,28 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
             drop_pending: vec![],
             send: vec![now(NotificationKind::UploadLink, *requested_at)],
         },
-        // Documents arriving, reviewed or read send nothing to the citizen.
+        CitizenRequestEvent::SignatureRequested {
+            method: SigningMethod::OneTimeCode,
+            requested_at,
+            ..
+        } => NotificationPlan {
+            drop_pending: vec![],
+            send: vec![now(NotificationKind::SignCode, *requested_at)],
+        },
+        CitizenRequestEvent::RegistryEntryMade { registered_at, .. } => NotificationPlan {
+            drop_pending: vec![],
+            send: vec![now(NotificationKind::RegistryReceipt, *registered_at)],
+        },
+        // Documents arriving, reviewed or read, the identification, a wrong code or a signature
+        // on the citizen's behalf (the citizen is in the call) send nothing.
         CitizenRequestEvent::NotificationSent { .. }
         | CitizenRequestEvent::DocumentAttached { .. }
         | CitizenRequestEvent::DocumentReviewed { .. }
-        | CitizenRequestEvent::DocumentAccessed { .. } => NotificationPlan::default(),
+        | CitizenRequestEvent::DocumentAccessed { .. }
+        | CitizenRequestEvent::IdentityVerified { .. }
+        | CitizenRequestEvent::SignatureRequested { .. }
+        | CitizenRequestEvent::SignatureCodeRejected { .. }
+        | CitizenRequestEvent::DocumentSigned { .. } => NotificationPlan::default(),
     }
 }
 

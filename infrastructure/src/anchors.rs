@@ -1,67 +1,22 @@
 //! Daily anchors of the hash chains (migration 0006), sealed as a JWS with the council's
 //! sealing key.
 
-use std::path::Path;
-
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, Row};
 
-use crate::tokens::{DevelopmentKeyError, DevelopmentKeys};
+pub use crate::sealing::SealingKey;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnchorError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-    #[error("sealing key {0}: {1}")]
-    Key(String, String),
     #[error(transparent)]
-    Development(#[from] DevelopmentKeyError),
+    Key(#[from] crate::sealing::SealingKeyError),
     #[error("sealing failed: {0}")]
     Seal(String),
-}
-
-/// The council's sealing key: Ed25519, private part to seal, public part to verify.
-#[derive(Clone)]
-pub struct SealingKey {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-}
-
-impl SealingKey {
-    /// From a PKCS#8 PEM file holding the private key.
-    pub fn from_pem_file(path: &Path) -> Result<Self, AnchorError> {
-        let name = path.display().to_string();
-        let pem = std::fs::read(path).map_err(|e| AnchorError::Key(name.clone(), e.to_string()))?;
-        Self::from_pem(&pem).map_err(|e| AnchorError::Key(name, e))
-    }
-
-    pub fn from_pem(pem: &[u8]) -> Result<Self, String> {
-        let encoding = EncodingKey::from_ed_pem(pem).map_err(|e| e.to_string())?;
-        let public = crate::tokens::public_pem_of(pem)?;
-        let decoding = DecodingKey::from_ed_pem(public.as_bytes()).map_err(|e| e.to_string())?;
-        Ok(Self { encoding, decoding })
-    }
-
-    /// The configured key; in the local profile without one, the development key.
-    pub fn from_settings(settings: &crate::config::Settings) -> Result<Self, AnchorError> {
-        match (&settings.audit.sealing_key_file, settings.profile) {
-            (Some(path), _) => Self::from_pem_file(path),
-            (None, crate::config::Profile::Local) => Self::development(&settings.auth.data_dir),
-            (None, crate::config::Profile::Production) => Err(AnchorError::Key(
-                "audit.sealing_key_file".into(),
-                "the production profile needs the council's sealing key".into(),
-            )),
-        }
-    }
-
-    /// The local profile's development sealing key, created on first use.
-    pub fn development(dir: &Path) -> Result<Self, AnchorError> {
-        let pem = DevelopmentKeys::sealing_pem(dir)?;
-        Self::from_pem(pem.as_bytes()).map_err(|e| AnchorError::Key(dir.display().to_string(), e))
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,9 +14,9 @@ use domain::agenda::{
 use domain::calendar::{ClerkId, ServiceCalendar};
 use domain::citizen_request::{
     AttachDocument, BookAppointment, CancelAppointment, CancelledBy, CaseOutcome, CaseStatus,
-    Channel, Citizen, CitizenRequest, CitizenRequestCommand, CitizenRequestError, CloseCase,
-    RecordDocumentAccess, RecordNoShow, RecordNotification, RequestDocuments, RequestedDocument,
-    RescheduleAppointment, ReviewDocument,
+    Channel, Citizen, CitizenRequest, CitizenRequestCommand, CitizenRequestError,
+    CitizenRequestEvent, CloseCase, RecordDocumentAccess, RecordNoShow, RecordNotification,
+    RequestDocuments, RequestedDocument, RescheduleAppointment, ReviewDocument,
 };
 use domain::metadata::EventMetadata;
 use domain::procedure::Catalogue;
@@ -313,6 +313,22 @@ impl BookingService {
             .requests
             .execute_expecting(&request_id.to_string(), command, metadata, expected)
             .await?)
+    }
+
+    /// Executes a command on a case, conditional on `expected` when given: the case after it and
+    /// the events it wrote (none for a retry already applied).
+    pub async fn execute(
+        &self,
+        request_id: Uuid,
+        command: CitizenRequestCommand,
+        metadata: &EventMetadata,
+        expected: Option<usize>,
+    ) -> Result<(CaseState, Vec<CitizenRequestEvent>), BookingError> {
+        let mut outcome = self
+            .on_case(request_id, command, metadata, expected)
+            .await?;
+        let events = std::mem::take(&mut outcome.events);
+        Ok((state(request_id, outcome), events))
     }
 
     pub async fn cancel(

@@ -79,6 +79,7 @@ pub struct Settings {
     pub storage: StorageSettings,
     pub mail: crate::mail::MailSettings,
     pub municipal: crate::municipal::MunicipalSettings,
+    pub signing: crate::signing::SigningSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -409,6 +410,7 @@ impl Default for Settings {
             storage: StorageSettings::default(),
             mail: crate::mail::MailSettings::default(),
             municipal: crate::municipal::MunicipalSettings::default(),
+            signing: crate::signing::SigningSettings::default(),
         }
     }
 }
@@ -531,7 +533,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 19] = [
+const TOP_LEVEL_KEYS: [&str; 20] = [
     "profile",
     "listen",
     "database_url",
@@ -551,6 +553,7 @@ const TOP_LEVEL_KEYS: [&str; 19] = [
     "storage",
     "mail",
     "municipal",
+    "signing",
 ];
 
 impl Settings {
@@ -599,6 +602,7 @@ impl Settings {
             .municipal
             .validate(settings.profile == Profile::Production)
             .map_err(ConfigError::Invalid)?;
+        settings.signing.validate().map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 

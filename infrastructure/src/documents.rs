@@ -109,6 +109,18 @@ async fn drain(mut body: ByteStream, max: u64) {
     }
 }
 
+/// Until when a document of `case` is locked: its procedure's own retention, where it has one;
+/// `None` (the bucket's configured retention) otherwise.
+pub fn retention(
+    booking: &BookingService,
+    case: &domain::citizen_request::CitizenRequest,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    case.booking()
+        .and_then(|b| booking.catalogue().get(&b.procedure))
+        .and_then(|p| p.document_retention_days)
+        .map(|days| booking.now() + chrono::Duration::days(i64::from(days)))
+}
+
 /// Stores and records one document. See the module's documentation for the order of things.
 pub async fn upload(
     booking: &BookingService,
@@ -123,12 +135,7 @@ pub async fn upload(
     let (case, _) = booking.load(upload.request_id).await?;
     case.check_attach()
         .map_err(|e| UploadError::Case(BookingError::Request(e)))?;
-    // The procedure's own retention, where it has one; the bucket's otherwise.
-    let retain_until = case
-        .booking()
-        .and_then(|b| booking.catalogue().get(&b.procedure))
-        .and_then(|p| p.document_retention_days)
-        .map(|days| booking.now() + chrono::Duration::days(i64::from(days)));
+    let retain_until = retention(booking, &case);
     let mut body = bounded(upload.body, max_bytes);
     let (chunks, prefix) = match first_chunks(&mut body).await {
         Ok(first) => first,

@@ -21,4 +21,6 @@ pub mod read_models;
 pub mod reconciler;
 pub mod retry;
 pub mod rounds;
+pub mod sealing;
+pub mod signing;
 pub mod tokens;

@@ -159,7 +159,14 @@ pub fn apply(
                     summary.status = CaseStatus::Closed;
                     summary.outcome = Some(outcome.as_str().to_string());
                     summary.closing_summary = Some(text.clone());
-                    summary.registry_entry = registry_entry.clone();
+                    // A number the clerk gives at closing wins; otherwise the entry the registry
+                    // made for a signed document stays.
+                    if registry_entry.is_some() {
+                        summary.registry_entry = registry_entry.clone();
+                    }
+                }
+                CitizenRequestEvent::RegistryEntryMade { number, .. } => {
+                    summary.registry_entry = Some(number.to_string());
                 }
                 // Documents and messages are listed by their own views; the summary only moves
                 // to the new version.
@@ -167,7 +174,11 @@ pub fn apply(
                 | CitizenRequestEvent::NotificationSent { .. }
                 | CitizenRequestEvent::DocumentAttached { .. }
                 | CitizenRequestEvent::DocumentReviewed { .. }
-                | CitizenRequestEvent::DocumentAccessed { .. } => {}
+                | CitizenRequestEvent::DocumentAccessed { .. }
+                | CitizenRequestEvent::IdentityVerified { .. }
+                | CitizenRequestEvent::SignatureRequested { .. }
+                | CitizenRequestEvent::SignatureCodeRejected { .. }
+                | CitizenRequestEvent::DocumentSigned { .. } => {}
             }
             summary.updated_at = at;
             summary

@@ -140,7 +140,12 @@ pub fn change(
         | CitizenRequestEvent::NotificationSent { .. }
         | CitizenRequestEvent::DocumentAttached { .. }
         | CitizenRequestEvent::DocumentReviewed { .. }
-        | CitizenRequestEvent::DocumentAccessed { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::DocumentAccessed { .. }
+        | CitizenRequestEvent::IdentityVerified { .. }
+        | CitizenRequestEvent::SignatureRequested { .. }
+        | CitizenRequestEvent::SignatureCodeRejected { .. }
+        | CitizenRequestEvent::DocumentSigned { .. }
+        | CitizenRequestEvent::RegistryEntryMade { .. } => on_case_day(Counters::default()),
     }
 }
 

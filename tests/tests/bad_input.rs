@@ -341,3 +341,57 @@ async fn bad_document_requests_are_explained_and_write_nothing() {
     assert!(malformed.status().is_client_error());
     assert_eq!(app.db.event_count().await, before, "nothing was written");
 }
+
+#[tokio::test]
+async fn bad_identity_and_signature_bodies_name_every_field_and_write_nothing() {
+    let app = tests::spawn_app().await;
+    let id = tests::book_case(&app, 6).await;
+    let before = app.db.event_count().await;
+    for (path, body, fields) in [
+        (
+            "identity",
+            json!({ "method": "document_on_camera", "document": {
+                "kind": "licence", "national_id": "12345678A", "name": " ", "expires_on": "2030-01-01" } }),
+            vec!["document.kind", "document.national_id", "document.name"],
+        ),
+        ("identity", json!({ "method": "telepathy" }), vec!["method"]),
+        (
+            "identity",
+            json!({ "method": "identity_provider" }),
+            vec!["id_token"],
+        ),
+        (
+            "signatures",
+            json!({ "kind": "wish", "addressee": "Registro", "method": "smoke_signal",
+                    "document_id": "0190a0b0-0000-7000-8000-000000000000",
+                    "form": { "facts": "a", "petition": "b", "place": "c" } }),
+            vec!["kind", "method", "document_id"],
+        ),
+    ] {
+        let response = as_clerk(
+            app.client
+                .post(app.url(&format!("/v1/requests/{id}/{path}"))),
+        )
+        .header("accept-language", "eu")
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
+        let problem: Value = response.json().await.expect("problem");
+        assert_eq!(problem["type"], "urn:arreta:problem:invalid-input");
+        assert_eq!(problem["title"], "Datu baliogabeak");
+        let named: Vec<&str> = problem["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert_eq!(named, fields, "{problem}");
+    }
+    assert_eq!(app.db.event_count().await, before, "nothing was written");
+}

@@ -151,6 +151,47 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
         ),
         (
             Method::POST,
+            "/v1/requests/{id}/identity",
+            json!({ "method": "document_on_camera", "document": {
+                "kind": "dni", "national_id": "12345678Z", "name": "Miren Etxeberria Ruiz",
+                "expires_on": "2031-01-01" } }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        // Not identified yet: allowed callers get 409.
+        (
+            Method::POST,
+            "/v1/requests/{id}/signatures",
+            json!({ "kind": "request", "addressee": "Registro",
+                    "document_id": "0190a0b0-0000-7000-8000-000000000000", "method": "one_time_code" }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::GET,
+            "/v1/requests/{id}/signatures",
+            Value::Null,
+            [U, F, F, F, A, F, F, A, A],
+        ),
+        // No such signature: allowed callers get 404 (a sign link too, tested in signing.rs).
+        (
+            Method::GET,
+            "/v1/requests/{id}/signatures/0190a0b0-0000-7000-8000-000000000000",
+            Value::Null,
+            [U, F, F, F, A, F, F, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests/{id}/signatures/0190a0b0-0000-7000-8000-000000000000/confirm",
+            json!({ "consent": { "wording_version": "v1", "language": "es" } }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/seals/verify",
+            json!({ "seal": "a..b", "claims": "{}", "document": "" }),
+            [U, F, F, F, A, F, F, A, A],
+        ),
+        (
+            Method::POST,
             "/v1/requests/{id}/clerk",
             json!({ "clerk": "clerk-03" }),
             [U, F, F, F, F, F, F, A, A],

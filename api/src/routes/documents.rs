@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::caller::{CaseCaller, CaseReaders, NoLinks, Staff, UploadLink};
+use crate::caller::{CaseCaller, CaseReaders, NoLinks, SignLink, Staff, UploadLink};
 use crate::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::problem::{ApiError, ProblemBody};
 use crate::routes::requests::respond;
@@ -26,6 +26,7 @@ use crate::routes::requests::with_version;
 use crate::routes::responses::{CaseAccessProblems, CaseCommandProblems};
 use crate::routes::views::CaseView;
 use crate::state::AppState;
+use domain::metadata::Role;
 
 /// One document, named in both languages.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -369,7 +370,8 @@ pub struct ContentQuery {
     pub why: String,
 }
 
-/// Read a document's bytes. The access (who, when, why) is recorded in the case first, as
+/// Read a document's bytes: staff, or the citizen's sign link for a document put up for
+/// signature. The access (who, when, why) is recorded in the case first, as
 /// `DocumentAccessed`, even on a closed case; then the stored version is streamed through the
 /// api (not a redirect to a presigned URL: the bytes come from the version the case recorded,
 /// whatever store is configured, and no URL that works without credentials is handed out).
@@ -377,9 +379,9 @@ pub struct ContentQuery {
     params(("id" = Uuid, Path), ("doc" = Uuid, Path), ContentQuery),
     responses(
         (status = 200, description = "The document's bytes, with its type, size, `Content-Disposition` and `Repr-Digest` (SHA-256)",
-            content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"))),
+            content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"), (DocumentBytes = "text/plain; charset=utf-8"))),
         (status = 400, description = "`why` missing", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 404, description = "No such document in this case", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No such document in this case (for a sign link: none put up for signature)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`why` empty or too long", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Object storage unavailable (the access is still recorded)", body = ProblemBody, content_type = "application/problem+json"),
         CaseAccessProblems,
@@ -390,11 +392,22 @@ pub async fn content(
         caller,
         request_id: id,
         ..
-    }: CaseCaller<CaseReaders, NoLinks>,
+    }: CaseCaller<CaseReaders, SignLink>,
     DocumentId(document_id): DocumentId,
     ApiQuery(query): ApiQuery<ContentQuery>,
 ) -> Result<Response, ApiError> {
     let now = state.booking.now();
+    // A sign link reads only what is put up for signature: the citizen reads what they sign.
+    if caller.role == Role::Citizen {
+        let (case, _) = state.booking.load(id).await?;
+        if !case
+            .signatures()
+            .iter()
+            .any(|s| s.document_id == document_id)
+        {
+            return Err(ApiError::NotFound);
+        }
+    }
     let done = state
         .booking
         .record_document_access(

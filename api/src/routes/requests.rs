@@ -97,10 +97,10 @@ const OUTCOMES: &[&str] = &["resolved", "referred", "withdrawn", "abandoned"];
 
 /// Collects every field error of a body before answering, so the caller fixes them all at once.
 #[derive(Default)]
-struct Fields(Vec<InvalidField>);
+pub(crate) struct Fields(Vec<InvalidField>);
 
 impl Fields {
-    fn take<T, E>(
+    pub(crate) fn take<T, E>(
         &mut self,
         field: &str,
         result: Result<T, E>,
@@ -111,7 +111,7 @@ impl Fields {
             .ok()
     }
 
-    fn finish(self) -> Result<(), ApiError> {
+    pub(crate) fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() {
             Ok(())
         } else {

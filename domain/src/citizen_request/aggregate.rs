@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeSet;
 
+mod signing;
+
 use super::commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
     RecordDocumentAccess, RecordNoShow, RecordNotification, RequestDocuments,
@@ -18,6 +20,8 @@ use super::error::CitizenRequestError;
 use super::events::{
     CancelledBy, CaseOutcome, Channel, Citizen, CitizenRequestEvent, RequestedDocument,
 };
+use super::identity::IdentityMethod;
+use super::signature::SignatureRecord;
 use crate::slot::Slot;
 use crate::values::{Language, ProcedureCode};
 
@@ -88,6 +92,19 @@ pub struct CitizenRequest {
     /// The documents in the case's space, in the order attached.
     #[serde(default)]
     documents: Vec<AttachedDocument>,
+    /// The latest identification of the citizen in this case.
+    #[serde(default)]
+    identity: Option<Identification>,
+    /// Every signature asked for, in the order asked.
+    #[serde(default)]
+    signatures: Vec<SignatureRecord>,
+}
+
+/// How and when the citizen was last identified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identification {
+    pub method: IdentityMethod,
+    pub verified_at: DateTime<Utc>,
 }
 
 impl CitizenRequest {
@@ -500,6 +517,11 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::AttachDocument(c) => self.attach_document(c)?,
             CitizenRequestCommand::ReviewDocument(c) => self.review_document(c)?,
             CitizenRequestCommand::RecordDocumentAccess(c) => self.record_document_access(c)?,
+            CitizenRequestCommand::VerifyIdentity(c) => self.verify_identity(c)?,
+            CitizenRequestCommand::RequestSignature(c) => self.request_signature(c)?,
+            CitizenRequestCommand::ConfirmSignature(c) => self.confirm_signature(c)?,
+            CitizenRequestCommand::SignOnBehalf(c) => self.sign_on_behalf(c)?,
+            CitizenRequestCommand::RecordRegistryEntry(c) => self.record_registry_entry(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -596,6 +618,11 @@ impl Aggregate for CitizenRequest {
                 }
             }
             CitizenRequestEvent::DocumentAccessed { .. } => {}
+            signing @ (CitizenRequestEvent::IdentityVerified { .. }
+            | CitizenRequestEvent::SignatureRequested { .. }
+            | CitizenRequestEvent::SignatureCodeRejected { .. }
+            | CitizenRequestEvent::DocumentSigned { .. }
+            | CitizenRequestEvent::RegistryEntryMade { .. }) => self.apply_signing(signing),
         }
     }
 }

@@ -2,6 +2,8 @@ use chrono::{DateTime, Utc};
 
 use super::documents::DocumentMediaType;
 use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, RequestedDocument};
+use super::identity::{IdentityEvidence, IdentityMethod};
+use super::signature::{OnBehalfConsent, RequestForm, SignableKind, SigningMethod};
 use crate::notification::{NotificationChannel, NotificationKind};
 use crate::slot::Slot;
 use crate::values::{Language, ProcedureCode};
@@ -98,6 +100,72 @@ pub struct RecordDocumentAccess {
     pub at: DateTime<Utc>,
 }
 
+/// Record the citizen's identification, checked against the booking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifyIdentity {
+    pub method: IdentityMethod,
+    pub evidence: IdentityEvidence,
+    pub verified_by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The document a signature is asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DocumentToSign {
+    /// One already in the case's space.
+    Existing(uuid::Uuid),
+    /// Rendered from the art. 66 form and already stored; attached with the request.
+    Prepared {
+        document: Box<AttachDocument>,
+        form: RequestForm,
+    },
+}
+
+/// Prepare a request or complaint for the citizen to sign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestSignature {
+    pub signature_id: uuid::Uuid,
+    pub kind: SignableKind,
+    pub document: DocumentToSign,
+    pub addressee: String,
+    pub method: SigningMethod,
+    /// How long the one-time code works (ignored for a clerk's signature on behalf).
+    pub code_valid_for: chrono::Duration,
+    pub requested_by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The citizen typed a code through the sign link. Whether it is the code mailed for this
+/// signature is decided outside (it is derived from a secret the domain does not hold);
+/// `presented_sha256` is the digest of the stored document as read back just now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmSignature {
+    pub signature_id: uuid::Uuid,
+    pub code_matches: bool,
+    pub presented_sha256: String,
+    pub seal: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The clerk signs on the citizen's behalf, with the citizen's express consent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignOnBehalf {
+    pub signature_id: uuid::Uuid,
+    pub clerk: String,
+    pub consent: OnBehalfConsent,
+    pub presented_sha256: String,
+    pub seal: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Record the registry entry made for a signed document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRegistryEntry {
+    pub signature_id: uuid::Uuid,
+    pub number: u64,
+    pub registered_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CitizenRequestCommand {
     Book(BookAppointment),
@@ -110,4 +178,9 @@ pub enum CitizenRequestCommand {
     AttachDocument(AttachDocument),
     ReviewDocument(ReviewDocument),
     RecordDocumentAccess(RecordDocumentAccess),
+    VerifyIdentity(VerifyIdentity),
+    RequestSignature(RequestSignature),
+    ConfirmSignature(ConfirmSignature),
+    SignOnBehalf(SignOnBehalf),
+    RecordRegistryEntry(RecordRegistryEntry),
 }

@@ -21,9 +21,13 @@ pub enum DocumentMediaType {
     Pdf,
     Jpeg,
     Png,
+    /// UTF-8 text: only a request or complaint prepared from the form (never an upload; sniffing
+    /// does not return it).
+    Text,
 }
 
 impl DocumentMediaType {
+    /// The types a citizen may upload.
     pub const ALL: [DocumentMediaType; 3] = [Self::Pdf, Self::Jpeg, Self::Png];
 
     pub fn mime(self) -> &'static str {
@@ -31,6 +35,7 @@ impl DocumentMediaType {
             Self::Pdf => "application/pdf",
             Self::Jpeg => "image/jpeg",
             Self::Png => "image/png",
+            Self::Text => "text/plain; charset=utf-8",
         }
     }
 
@@ -39,6 +44,7 @@ impl DocumentMediaType {
             Self::Pdf => "pdf",
             Self::Jpeg => "jpg",
             Self::Png => "png",
+            Self::Text => "txt",
         }
     }
 

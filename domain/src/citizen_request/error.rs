@@ -1,3 +1,5 @@
+use super::identity::IdentityMismatch;
+
 /// Why a command on a citizen request was refused. Each variant maps to one HTTP status and one
 /// bilingual message in the api.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,4 +46,30 @@ pub enum CitizenRequestError {
     AccessReason { max: usize },
     #[error("the document record is incomplete: {0}")]
     DocumentRecord(&'static str),
+    #[error("the identification does not match the booking: {}", .0.as_str())]
+    IdentityMismatch(IdentityMismatch),
+    #[error("the evidence does not fit the identification method")]
+    IdentityEvidence,
+    #[error("the citizen's identity has not been verified in this case")]
+    IdentityNotVerified,
+    #[error("there is no signature {0} in this case")]
+    SignatureNotFound(uuid::Uuid),
+    #[error("another signature has this id")]
+    SignatureExists,
+    #[error("a rejected document cannot be signed")]
+    DocumentRejected,
+    #[error("{field} is 1 to {max} characters, without control characters")]
+    SignatureText { field: &'static str, max: usize },
+    #[error("the one-time code has expired")]
+    CodeExpired,
+    #[error("too many wrong codes: this signature is locked")]
+    SignatureLocked,
+    #[error("the document is already signed")]
+    AlreadySigned,
+    #[error("the document is not the one prepared for signature")]
+    DocumentChanged,
+    #[error("this signature is made another way")]
+    WrongSigningMethod,
+    #[error("the registry record is inconsistent: {0}")]
+    RegistryRecord(&'static str),
 }

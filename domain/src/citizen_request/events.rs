@@ -3,6 +3,8 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
 use super::documents::DocumentMediaType;
+use super::identity::{IdentityEvidence, IdentityMethod};
+use super::signature::{SignableKind, SignatureEvidence, Signer, SigningMethod};
 use crate::notification::{NotificationChannel, NotificationKind};
 use crate::procedure::Bilingual;
 use crate::slot::Slot;
@@ -157,6 +159,53 @@ pub enum CitizenRequestEvent {
         why: String,
         at: DateTime<Utc>,
     },
+    /// The citizen was identified, matching the booked DNI/NIE and name.
+    IdentityVerified {
+        method: IdentityMethod,
+        evidence: IdentityEvidence,
+        /// `staff:<id>` of the clerk who checked or received the identification.
+        verified_by: String,
+        verified_at: DateTime<Utc>,
+    },
+    /// A request or complaint was prepared for the citizen to sign: the signature binds the
+    /// document's SHA-256.
+    SignatureRequested {
+        signature_id: uuid::Uuid,
+        kind: SignableKind,
+        document_id: uuid::Uuid,
+        sha256: String,
+        addressee: String,
+        signer: Signer,
+        method: SigningMethod,
+        requested_by: String,
+        /// For a one-time code: until when the code mailed for it works.
+        code_expires_at: Option<DateTime<Utc>>,
+        requested_at: DateTime<Utc>,
+    },
+    /// A wrong one-time code was typed; `locked` once too many were.
+    SignatureCodeRejected {
+        signature_id: uuid::Uuid,
+        failed_attempts: u8,
+        locked: bool,
+        at: DateTime<Utc>,
+    },
+    /// The document was signed. `seal` is the council's detached JWS over the signature's claims
+    /// (case, signature, document, digest, signer, method, time).
+    DocumentSigned {
+        signature_id: uuid::Uuid,
+        document_id: uuid::Uuid,
+        sha256: String,
+        signer: Signer,
+        evidence: SignatureEvidence,
+        seal: String,
+        signed_at: DateTime<Utc>,
+    },
+    /// The signed document was entered in the council's registry under `number`.
+    RegistryEntryMade {
+        signature_id: uuid::Uuid,
+        number: u64,
+        registered_at: DateTime<Utc>,
+    },
 }
 
 /// One document the clerk asks for, named in both languages.
@@ -178,6 +227,11 @@ impl DomainEvent for CitizenRequestEvent {
             Self::DocumentAttached { .. } => "DocumentAttached",
             Self::DocumentReviewed { .. } => "DocumentReviewed",
             Self::DocumentAccessed { .. } => "DocumentAccessed",
+            Self::IdentityVerified { .. } => "IdentityVerified",
+            Self::SignatureRequested { .. } => "SignatureRequested",
+            Self::SignatureCodeRejected { .. } => "SignatureCodeRejected",
+            Self::DocumentSigned { .. } => "DocumentSigned",
+            Self::RegistryEntryMade { .. } => "RegistryEntryMade",
         }
         .to_string()
     }

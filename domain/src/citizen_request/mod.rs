@@ -5,16 +5,20 @@ mod commands;
 mod documents;
 mod error;
 mod events;
+mod identity;
+mod signature;
 #[cfg(test)]
 mod tests;
 
 pub use aggregate::{
-    Booking, CaseStatus, CitizenRequest, MAX_DOCUMENT_LABEL_CHARS, MAX_REQUESTED_DOCUMENTS,
+    Booking, CaseStatus, CitizenRequest, Identification, MAX_DOCUMENT_LABEL_CHARS,
+    MAX_REQUESTED_DOCUMENTS,
 };
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
-    RecordDocumentAccess, RecordNoShow, RecordNotification, RequestDocuments,
-    RescheduleAppointment, ReviewDocument,
+    ConfirmSignature, DocumentToSign, RecordDocumentAccess, RecordNoShow, RecordNotification,
+    RecordRegistryEntry, RequestDocuments, RequestSignature, RescheduleAppointment, ReviewDocument,
+    SignOnBehalf, VerifyIdentity,
 };
 pub use documents::{
     AttachedDocument, DocumentMediaType, DocumentReview, MAX_DOCUMENT_REASON_CHARS,
@@ -23,4 +27,13 @@ pub use documents::{
 pub use error::CitizenRequestError;
 pub use events::{
     CancelledBy, CaseOutcome, Channel, Citizen, CitizenRequestEvent, RequestedDocument,
+};
+pub use identity::{
+    IdentityDocumentKind, IdentityEvidence, IdentityMethod, IdentityMismatch,
+    MAX_EVIDENCE_TEXT_CHARS, check_identity, folded_name,
+};
+pub use signature::{
+    MAX_ADDRESSEE_CHARS, MAX_CODE_ATTEMPTS, MAX_FORM_TEXT_CHARS, MAX_PLACE_CHARS,
+    MAX_WORDING_VERSION_CHARS, OnBehalfConsent, RequestForm, SignableKind, SignatureEvidence,
+    SignatureRecord, SignatureStatus, Signer, SigningMethod, check_text, render_form,
 };

@@ -9,6 +9,8 @@ use crate::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCo
 
 type Case = TestFramework<CitizenRequest>;
 
+mod signing;
+
 fn t(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 2, h, m, 0)
         .single()

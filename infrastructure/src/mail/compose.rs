@@ -146,6 +146,52 @@ impl Composer<'_> {
                 notes: summary,
                 registry_entry: registry_entry.as_deref(),
             },
+            (
+                NotificationKind::SignCode,
+                CitizenRequestEvent::SignatureRequested {
+                    signature_id,
+                    kind,
+                    addressee,
+                    code_expires_at: Some(expires),
+                    requested_at,
+                    ..
+                },
+            ) => {
+                let url = link(Purpose::Sign)?;
+                // The page needs to know which signature: a query before the token's fragment.
+                let sign_url = match url.split_once('#') {
+                    Some((base, token)) => format!("{base}?signature={signature_id}#{token}"),
+                    None => url,
+                };
+                Details::SignCode {
+                    code: self.authenticator.one_time_codes().code(
+                        s.request_id,
+                        *signature_id,
+                        *requested_at,
+                    ),
+                    expires: when(*expires),
+                    sign_url,
+                    kind: *kind,
+                    addressee,
+                }
+            }
+            (
+                NotificationKind::RegistryReceipt,
+                CitizenRequestEvent::RegistryEntryMade {
+                    signature_id,
+                    number,
+                    registered_at,
+                },
+            ) => {
+                let signature = s.case.signature(*signature_id).ok_or_else(wrong)?;
+                Details::RegistryReceipt {
+                    number: *number,
+                    registered: when(*registered_at),
+                    kind: signature.kind,
+                    addressee: &signature.addressee,
+                    sha256: &signature.sha256,
+                }
+            }
             _ => return Err(wrong()),
         };
         let content = content(&facts, &details);

@@ -9,6 +9,7 @@ mod reactor;
 mod sender;
 mod settings;
 mod texts;
+mod texts_signing;
 mod transport;
 
 pub use compose::{ComposeError, Composer, Subject};

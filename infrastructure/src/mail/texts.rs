@@ -1,7 +1,7 @@
 //! What each message says, in Basque and in Spanish. The case's language picks one; nothing here
 //! escapes anything, since `Content` renders text and HTML from these blocks.
 
-use domain::citizen_request::CaseOutcome;
+use domain::citizen_request::{CaseOutcome, SignableKind};
 use domain::values::Language;
 use uuid::Uuid;
 
@@ -52,9 +52,23 @@ pub enum Details<'a> {
         notes: &'a str,
         registry_entry: Option<&'a str>,
     },
+    SignCode {
+        code: String,
+        expires: String,
+        sign_url: String,
+        kind: SignableKind,
+        addressee: &'a str,
+    },
+    RegistryReceipt {
+        number: u64,
+        registered: String,
+        kind: SignableKind,
+        addressee: &'a str,
+        sha256: &'a str,
+    },
 }
 
-fn pick(language: Language, eu: &str, es: &str) -> String {
+pub(super) fn pick(language: Language, eu: &str, es: &str) -> String {
     match language {
         Language::Eu => eu.to_string(),
         Language::Es => es.to_string(),
@@ -323,6 +337,9 @@ pub fn content(facts: &Facts, details: &Details) -> Content {
                 },
                 blocks,
             )
+        }
+        Details::SignCode { .. } | Details::RegistryReceipt { .. } => {
+            super::texts_signing::content(facts, details, number, procedure)
         }
     };
     blocks.push(Block::Paragraph(t(

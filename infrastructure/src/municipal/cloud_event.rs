@@ -31,7 +31,12 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::NotificationSent { .. }
         | CitizenRequestEvent::DocumentAttached { .. }
         | CitizenRequestEvent::DocumentReviewed { .. }
-        | CitizenRequestEvent::DocumentAccessed { .. } => None,
+        | CitizenRequestEvent::DocumentAccessed { .. }
+        | CitizenRequestEvent::IdentityVerified { .. }
+        | CitizenRequestEvent::SignatureRequested { .. }
+        | CitizenRequestEvent::SignatureCodeRejected { .. }
+        | CitizenRequestEvent::DocumentSigned { .. }
+        | CitizenRequestEvent::RegistryEntryMade { .. } => None,
     }
 }
 

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::development::DevelopmentKeys;
 use super::staff::{StaffIdentity, StaffVerifier, TrustedKey};
-use super::{CapabilityClaims, CapabilityKeys, LINK_TYPE, TokenError, header};
+use super::{CapabilityClaims, CapabilityKeys, LINK_TYPE, OneTimeCodes, TokenError, header};
 use crate::config::{AuthSettings, Profile, Settings};
 
 /// A verified bearer token.
@@ -42,6 +42,7 @@ pub enum AuthSetupError {
 pub struct Authenticator {
     staff: StaffVerifier,
     links: CapabilityKeys,
+    codes: OneTimeCodes,
     lifetimes: crate::config::LinkLifetimes,
     max_token_bytes: usize,
 }
@@ -91,6 +92,7 @@ impl Authenticator {
         };
         let links = CapabilityKeys::new(&secret, auth.max_token_bytes)
             .ok_or(AuthSetupError::CapabilitySecret)?;
+        let codes = OneTimeCodes::new(&secret);
         Ok(Self {
             staff: StaffVerifier::new(
                 keys,
@@ -100,6 +102,7 @@ impl Authenticator {
                 auth.max_token_bytes,
             ),
             links,
+            codes,
             lifetimes: auth.link_minutes.clone(),
             max_token_bytes: auth.max_token_bytes,
         })
@@ -113,6 +116,11 @@ impl Authenticator {
         } else {
             self.staff.verify(token).map(Credential::Staff)
         }
+    }
+
+    /// The one-time codes of signatures, keyed like the links (every replica derives the same).
+    pub fn one_time_codes(&self) -> &OneTimeCodes {
+        &self.codes
     }
 
     /// Issues a capability link for one request and purpose, with the configured lifetime.

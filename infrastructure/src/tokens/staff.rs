@@ -8,7 +8,8 @@ use serde::Deserialize;
 use super::{TokenError, header};
 
 /// Algorithms accepted for staff tokens: asymmetric only.
-const STAFF_ALGORITHMS: [Algorithm; 3] = [Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256];
+pub(crate) const STAFF_ALGORITHMS: [Algorithm; 3] =
+    [Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256];
 
 type KeyParser = fn(&[u8]) -> jsonwebtoken::errors::Result<DecodingKey>;
 
@@ -168,43 +169,51 @@ impl StaffVerifier {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = self.leeway_seconds;
-        let candidates = self
-            .keys
+        let claims: StaffClaims = decode_with(token, &self.keys, &header, &validation)?;
+        let mut roles: Vec<Role> = claims
+            .roles
             .iter()
-            .filter(|k| k.algorithm == header.alg)
-            .filter(|k| match (&header.kid, &k.kid) {
-                (Some(wanted), Some(kid)) => wanted == kid,
-                _ => true,
-            });
-        let mut last = TokenError::Signature;
-        for key in candidates {
-            match jsonwebtoken::decode::<StaffClaims>(token, &key.key, &validation) {
-                Ok(data) => {
-                    let claims = data.claims;
-                    let mut roles: Vec<Role> = claims
-                        .roles
-                        .iter()
-                        .chain(claims.role.iter())
-                        .filter_map(|r| Role::parse(r))
-                        .filter(|r| !matches!(r, Role::Citizen | Role::System))
-                        .collect();
-                    roles.sort_by_key(|r| r.as_str());
-                    roles.dedup();
-                    if claims.sub.trim().is_empty() || claims.sub.len() > 128 {
-                        return Err(TokenError::MissingClaim("sub".into()));
-                    }
-                    return Ok(StaffIdentity {
-                        subject: claims.sub,
-                        roles,
-                    });
-                }
-                // A wrong key gives a bad signature: try the next one. Anything else is final.
-                Err(e) => match TokenError::from(e) {
-                    TokenError::Signature => last = TokenError::Signature,
-                    other => return Err(other),
-                },
-            }
+            .chain(claims.role.iter())
+            .filter_map(|r| Role::parse(r))
+            .filter(|r| !matches!(r, Role::Citizen | Role::System))
+            .collect();
+        roles.sort_by_key(|r| r.as_str());
+        roles.dedup();
+        if claims.sub.trim().is_empty() || claims.sub.len() > 128 {
+            return Err(TokenError::MissingClaim("sub".into()));
         }
-        Err(last)
+        Ok(StaffIdentity {
+            subject: claims.sub,
+            roles,
+        })
     }
+}
+
+/// Decodes `token` with the first of `keys` (of the header's algorithm and, when both name one,
+/// its key id) whose signature holds. A wrong key gives a bad signature and the next is tried;
+/// any other failure (expired, wrong issuer...) is final.
+pub(crate) fn decode_with<T: serde::de::DeserializeOwned>(
+    token: &str,
+    keys: &[TrustedKey],
+    header: &jsonwebtoken::Header,
+    validation: &Validation,
+) -> Result<T, TokenError> {
+    let candidates = keys
+        .iter()
+        .filter(|k| k.algorithm == header.alg)
+        .filter(|k| match (&header.kid, &k.kid) {
+            (Some(wanted), Some(kid)) => wanted == kid,
+            _ => true,
+        });
+    let mut last = TokenError::Signature;
+    for key in candidates {
+        match jsonwebtoken::decode::<T>(token, &key.key, validation) {
+            Ok(data) => return Ok(data.claims),
+            Err(e) => match TokenError::from(e) {
+                TokenError::Signature => last = TokenError::Signature,
+                other => return Err(other),
+            },
+        }
+    }
+    Err(last)
 }
