@@ -10,6 +10,13 @@ as_root() {
 }
 
 # apt_install PACKAGE...: installs the packages that are not installed yet.
+# The GStreamer 1.22 packages the recorder builds and runs with (Debian 12): development files for
+# the -sys crates, webrtcbin (bad), libnice's ICE (nice), VP8/RTP/WebM (good), Opus and the test
+# sources (base), and the discoverer.
+GSTREAMER_PACKAGES=(libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+    gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice
+    gstreamer1.0-tools gstreamer1.0-plugins-base-apps)
+
 apt_install() {
     local missing=()
     for package in "$@"; do

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-apt_install build-essential pkg-config ca-certificates libssl-dev python3 python3-venv openssl
+apt_install build-essential pkg-config ca-certificates libssl-dev python3 python3-venv openssl \
+    "${GSTREAMER_PACKAGES[@]}"
 require_rust
 ensure_postgres
 drop_stale_test_databases

@@ -15,7 +15,7 @@ use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{
-    agenda, availability, documents, feeds, health, history, identity, municipal, procedures,
+    agenda, availability, call, documents, feeds, health, history, identity, municipal, procedures,
     reports, requests, signatures,
 };
 use crate::state::AppState;
@@ -83,6 +83,20 @@ pub fn app(state: AppState) -> Router {
             "/v1/requests/{id}/documents/{doc}/content",
             get(documents::content),
         )
+        .route("/v1/requests/{id}/call", get(call::get))
+        .route(
+            "/v1/requests/{id}/call/start",
+            post(call::start).layer(limit(1024)),
+        )
+        .route(
+            "/v1/requests/{id}/call/consent",
+            post(call::consent).layer(limit(1024)),
+        )
+        .route(
+            "/v1/requests/{id}/call/end",
+            post(call::end).layer(limit(1024)),
+        )
+        .route("/v1/requests/{id}/call/signal", get(call::signal))
         .route(
             "/v1/requests/{id}/identity",
             post(identity::verify).layer(limit(32 * 1024)),

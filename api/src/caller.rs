@@ -215,6 +215,7 @@ pub struct AnyLink;
 pub struct ManageLink;
 pub struct UploadLink;
 pub struct SignLink;
+pub struct JoinLink;
 
 impl Purposes for NoLinks {
     const ACCEPTED: &'static [Purpose] = &[];
@@ -224,6 +225,9 @@ impl Purposes for AnyLink {
 }
 impl Purposes for ManageLink {
     const ACCEPTED: &'static [Purpose] = &[Purpose::Manage];
+}
+impl Purposes for JoinLink {
+    const ACCEPTED: &'static [Purpose] = &[Purpose::Join];
 }
 impl Purposes for SignLink {
     const ACCEPTED: &'static [Purpose] = &[Purpose::Sign];

@@ -11,6 +11,7 @@ pub mod problem;
 pub mod rate_limit;
 pub mod routes;
 pub mod server;
+pub mod signalling;
 pub mod state;
 
 pub use app::app;

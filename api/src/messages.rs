@@ -12,6 +12,7 @@ use infrastructure::booking::BookingError;
 
 use crate::problem::{ApiError, FieldProblem, Problem};
 
+mod calls;
 mod signing;
 
 /// What is wrong with one field of the input.
@@ -355,6 +356,15 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::WrongCode { remaining } => signing::wrong_code(*remaining),
         ApiError::SignatureLockedNow => signing::locked_now(),
         ApiError::IdToken(error) => signing::id_token(error),
+        ApiError::AlreadyConnected => problem(
+            S::CONFLICT,
+            "already-connected",
+            Bilingual::new("Konektatuta dago", "Ya conectado"),
+            Bilingual::new(
+                "Parte-hartzaile hau deira konektatuta dago beste leiho batean.",
+                "Esta persona ya está conectada a la llamada en otra ventana.",
+            ),
+        ),
     }
 }
 
@@ -503,6 +513,7 @@ fn agenda_problem(error: &AgendaError) -> Problem {
                 "Esa persona ya atiende otra cita a esa hora.",
             ),
         ),
+        AgendaError::CallsFull { .. } | AgendaError::ClerkInCall => calls::agenda_problem(error),
         // The booking process derives the day and the length itself: these mean a bug.
         AgendaError::WrongDay { .. } | AgendaError::WrongDuration { .. } => {
             for_status(S::INTERNAL_SERVER_ERROR)
@@ -686,6 +697,14 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
         | CitizenRequestError::DocumentChanged
         | CitizenRequestError::WrongSigningMethod
         | CitizenRequestError::RegistryRecord(_) => signing::request_problem(error),
+        CitizenRequestError::CallOutsideWindow { .. }
+        | CitizenRequestError::CallInProgress
+        | CitizenRequestError::NoCallInProgress
+        | CitizenRequestError::ConsentNotGiven
+        | CitizenRequestError::ConsentAlreadyGiven
+        | CitizenRequestError::ConsentWording { .. }
+        | CitizenRequestError::RecordingNotFound(_)
+        | CitizenRequestError::RecordingRecord(_) => calls::request_problem(error),
         // The api sanitises what it records: this means a bug.
         CitizenRequestError::DocumentRecord(_) => for_status(S::INTERNAL_SERVER_ERROR),
         CitizenRequestError::DocumentsDue => problem(

@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
-    agenda, availability, documents, feeds, health, history, identity, municipal, procedures,
+    agenda, availability, call, documents, feeds, health, history, identity, municipal, procedures,
     reports, requests, signatures, views,
 };
 
@@ -32,6 +32,11 @@ use crate::routes::{
         documents::list,
         documents::review,
         documents::content,
+        call::start,
+        call::get,
+        call::consent,
+        call::end,
+        call::signal,
         identity::verify,
         signatures::request,
         signatures::list,
@@ -58,6 +63,7 @@ use crate::routes::{
         (name = "booking", description = "Availability and booking"),
         (name = "cases", description = "A citizen request's lifecycle"),
         (name = "documents", description = "The case's private document space on WORM storage"),
+        (name = "call", description = "The video call, its signalling and consent to recording"),
         (name = "signing", description = "Identification, signature of requests and complaints, the council's seal and registry"),
         (name = "agenda", description = "Rooms and clerks per day"),
         (name = "integrations", description = "The council's appointment system"),

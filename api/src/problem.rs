@@ -118,6 +118,8 @@ pub enum ApiError {
     SignatureLockedNow,
     #[error(transparent)]
     IdToken(infrastructure::signing::IdTokenError),
+    #[error("this participant is already connected")]
+    AlreadyConnected,
 }
 
 impl From<infrastructure::signing::SigningError> for ApiError {

@@ -94,6 +94,7 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
         rate_limiter,
         objects,
         signing,
+        signalling: Arc::new(crate::signalling::Hub::default()),
     })
 }
 

@@ -172,6 +172,11 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
             drop_pending: vec![],
             send: vec![now(NotificationKind::RegistryReceipt, *registered_at)],
         },
+        // Once the call is open, a reminder or call link still queued is too late.
+        CitizenRequestEvent::CallStarted { .. } => NotificationPlan {
+            drop_pending: vec![NotificationKind::Reminder, NotificationKind::CallLink],
+            send: vec![],
+        },
         // Documents arriving, reviewed or read, the identification, a wrong code or a signature
         // on the citizen's behalf (the citizen is in the call) send nothing.
         CitizenRequestEvent::NotificationSent { .. }
@@ -181,7 +186,14 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
         | CitizenRequestEvent::IdentityVerified { .. }
         | CitizenRequestEvent::SignatureRequested { .. }
         | CitizenRequestEvent::SignatureCodeRejected { .. }
-        | CitizenRequestEvent::DocumentSigned { .. } => NotificationPlan::default(),
+        | CitizenRequestEvent::DocumentSigned { .. }
+        | CitizenRequestEvent::RecordingConsentGiven { .. }
+        | CitizenRequestEvent::RecordingConsentDeclined { .. }
+        | CitizenRequestEvent::RecordingConsentWithdrawn { .. }
+        | CitizenRequestEvent::CallEnded { .. }
+        | CitizenRequestEvent::RecordingStarted { .. }
+        | CitizenRequestEvent::RecordingStored { .. }
+        | CitizenRequestEvent::RecordingFailed { .. } => NotificationPlan::default(),
     }
 }
 

@@ -315,6 +315,21 @@ impl BookingService {
             .await?)
     }
 
+    /// Executes a command on the agenda of the day of `slot_start`.
+    pub async fn on_agenda(
+        &self,
+        slot_start: DateTime<Utc>,
+        command: AgendaCommand,
+        metadata: &EventMetadata,
+    ) -> Result<Agenda, BookingError> {
+        let day = self.calendar.service_day(slot_start);
+        Ok(self
+            .agendas
+            .execute(&agenda_id(day), command, metadata)
+            .await?
+            .aggregate)
+    }
+
     /// Executes a command on a case, conditional on `expected` when given: the case after it and
     /// the events it wrote (none for a retry already applied).
     pub async fn execute(

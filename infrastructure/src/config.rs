@@ -80,6 +80,8 @@ pub struct Settings {
     pub mail: crate::mail::MailSettings,
     pub municipal: crate::municipal::MunicipalSettings,
     pub signing: crate::signing::SigningSettings,
+    pub call: crate::calls::CallSettings,
+    pub recorder: crate::calls::RecorderSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -411,6 +413,8 @@ impl Default for Settings {
             mail: crate::mail::MailSettings::default(),
             municipal: crate::municipal::MunicipalSettings::default(),
             signing: crate::signing::SigningSettings::default(),
+            call: crate::calls::CallSettings::default(),
+            recorder: crate::calls::RecorderSettings::default(),
         }
     }
 }
@@ -533,7 +537,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 20] = [
+const TOP_LEVEL_KEYS: [&str; 22] = [
     "profile",
     "listen",
     "database_url",
@@ -554,6 +558,8 @@ const TOP_LEVEL_KEYS: [&str; 20] = [
     "mail",
     "municipal",
     "signing",
+    "call",
+    "recorder",
 ];
 
 impl Settings {
@@ -603,6 +609,10 @@ impl Settings {
             .validate(settings.profile == Profile::Production)
             .map_err(ConfigError::Invalid)?;
         settings.signing.validate().map_err(ConfigError::Invalid)?;
+        settings
+            .call
+            .validate(settings.profile == Profile::Production)
+            .map_err(ConfigError::Invalid)?;
         Ok(settings)
     }
 

@@ -4,6 +4,7 @@
 pub mod anchors;
 pub mod audit;
 pub mod booking;
+pub mod calls;
 pub mod clock;
 pub mod command_bus;
 pub mod config;

@@ -30,6 +30,8 @@ pub enum AgendaChange {
         slot_start: DateTime<Utc>,
         clerk: String,
     },
+    /// Calls opening and closing hold call places in the aggregate, not rows here.
+    Nothing,
 }
 
 pub fn change(event: &AgendaEvent) -> AgendaChange {
@@ -68,5 +70,6 @@ pub fn change(event: &AgendaEvent) -> AgendaChange {
             slot_start: *slot_start,
             clerk: clerk.0.clone(),
         },
+        AgendaEvent::CallOpened { .. } | AgendaEvent::CallClosed { .. } => AgendaChange::Nothing,
     }
 }

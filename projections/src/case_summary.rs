@@ -178,7 +178,15 @@ pub fn apply(
                 | CitizenRequestEvent::IdentityVerified { .. }
                 | CitizenRequestEvent::SignatureRequested { .. }
                 | CitizenRequestEvent::SignatureCodeRejected { .. }
-                | CitizenRequestEvent::DocumentSigned { .. } => {}
+                | CitizenRequestEvent::DocumentSigned { .. }
+                | CitizenRequestEvent::CallStarted { .. }
+                | CitizenRequestEvent::RecordingConsentGiven { .. }
+                | CitizenRequestEvent::RecordingConsentDeclined { .. }
+                | CitizenRequestEvent::RecordingConsentWithdrawn { .. }
+                | CitizenRequestEvent::CallEnded { .. }
+                | CitizenRequestEvent::RecordingStarted { .. }
+                | CitizenRequestEvent::RecordingStored { .. }
+                | CitizenRequestEvent::RecordingFailed { .. } => {}
             }
             summary.updated_at = at;
             summary

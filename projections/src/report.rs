@@ -145,7 +145,15 @@ pub fn change(
         | CitizenRequestEvent::SignatureRequested { .. }
         | CitizenRequestEvent::SignatureCodeRejected { .. }
         | CitizenRequestEvent::DocumentSigned { .. }
-        | CitizenRequestEvent::RegistryEntryMade { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::RegistryEntryMade { .. }
+        | CitizenRequestEvent::CallStarted { .. }
+        | CitizenRequestEvent::RecordingConsentGiven { .. }
+        | CitizenRequestEvent::RecordingConsentDeclined { .. }
+        | CitizenRequestEvent::RecordingConsentWithdrawn { .. }
+        | CitizenRequestEvent::CallEnded { .. }
+        | CitizenRequestEvent::RecordingStarted { .. }
+        | CitizenRequestEvent::RecordingStored { .. }
+        | CitizenRequestEvent::RecordingFailed { .. } => on_case_day(Counters::default()),
     }
 }
 

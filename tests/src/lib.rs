@@ -440,6 +440,182 @@ pub async fn issue_link(app: &TestApp, id: &str, purpose: &str) -> String {
         .to_string()
 }
 
+/// The S3 server with Object Lock the test script started (LocalStack's S3): tests of storage
+/// fail, on purpose, without it.
+pub fn s3_endpoint() -> String {
+    match std::env::var("ARRETA_TEST_S3_ENDPOINT") {
+        Ok(endpoint) if !endpoint.is_empty() => endpoint,
+        _ => panic!(
+            "ARRETA_TEST_S3_ENDPOINT is not set: these tests need a real S3 server with \
+             Object Lock. Run scripts/test.sh (it starts LocalStack's S3), or start one with \
+             `scripts/localstack.sh run 4566` and export ARRETA_TEST_S3_ENDPOINT=http://127.0.0.1:4566"
+        ),
+    }
+}
+
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", Uuid::new_v4().simple())
+}
+
+/// Test settings storing on the S3 server at `endpoint`, in buckets of the test's own.
+pub fn s3_settings(endpoint: String) -> Settings {
+    use infrastructure::config::StorageBackend;
+    use infrastructure::object_store::s3;
+    let mut settings = open_settings();
+    settings.storage.backend = StorageBackend::S3;
+    settings.storage.endpoint = endpoint;
+    settings.storage.access_key = Some("test".into());
+    settings.storage.secret_key = Some("test".into());
+    settings.storage.recordings_bucket = unique("rec");
+    settings.storage.documents_bucket = unique("doc");
+    settings.storage.documents_retention_days = 2;
+    settings.storage.part_size_bytes = s3::MIN_PART_SIZE;
+    settings.storage.request_timeout_seconds = 10;
+    settings.request_timeout_seconds = 120;
+    settings
+}
+
+/// Every object version in `bucket`, straight from S3: (key, version id).
+pub async fn bucket_versions(
+    storage: &infrastructure::config::StorageSettings,
+    bucket: &str,
+) -> Vec<(String, Option<String>)> {
+    use futures::StreamExt;
+    use minio::s3::types::ToStream;
+    let store = infrastructure::object_store::s3::S3Store::from_settings(storage).expect("store");
+    let mut stream = store
+        .client()
+        .list_objects(bucket)
+        .expect("bucket name")
+        .recursive(true)
+        .include_versions(true)
+        .build()
+        .to_stream()
+        .await;
+    let mut versions = Vec::new();
+    while let Some(page) = stream.next().await {
+        let page = page.expect("listing a bucket");
+        versions.extend(
+            page.contents
+                .into_iter()
+                .map(|entry| (entry.name, entry.version_id)),
+        );
+    }
+    versions
+}
+
+/// A TCP proxy that forwards faithfully until told to stall, then holds every byte the client
+/// sends from then on (a request caught mid-way, as on a line that froze).
+pub struct StallingProxy {
+    pub address: SocketAddr,
+    stalled: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StallingProxy {
+    pub async fn start(target: SocketAddr) -> Self {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let stalled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stall = stalled.clone();
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let stall = stall.clone();
+                tokio::spawn(async move {
+                    let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    let (mut from_client, mut to_client) = inbound.into_split();
+                    let (mut from_server, mut to_server) = outbound.into_split();
+                    let upstream = async move {
+                        let mut buffer = vec![0u8; 16 * 1024];
+                        loop {
+                            let n = match from_client.read(&mut buffer).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => n,
+                            };
+                            while stall.load(Ordering::SeqCst) {
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                            }
+                            if to_server.write_all(&buffer[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    };
+                    let downstream = async move {
+                        let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+                    };
+                    tokio::join!(upstream, downstream);
+                });
+            }
+        });
+        Self { address, stalled }
+    }
+
+    pub fn stall(&self) {
+        self.stalled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The `arreta-recorder` binary, built beside `arreta`.
+pub fn recorder_binary() -> PathBuf {
+    let arreta = arreta_binary();
+    let recorder = arreta.with_file_name("arreta-recorder");
+    assert!(
+        recorder.is_file(),
+        "the arreta-recorder binary is missing beside {}: build it first (cargo build --workspace --bins)",
+        arreta.display()
+    );
+    recorder
+}
+
+/// `arreta-recorder` as a child process, on a port of its own choosing.
+pub struct RecorderProcess {
+    pub child: Child,
+    pub address: SocketAddr,
+}
+
+impl RecorderProcess {
+    pub fn start(config_file: &std::path::Path) -> Self {
+        let mut child = Command::new(recorder_binary())
+            .env("ARRETA_CONFIG", config_file)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("arreta-recorder starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let address = loop {
+            let line = lines
+                .next()
+                .expect("arreta-recorder printed its address before exiting")
+                .expect("stdout line");
+            if let Some(url) = line.strip_prefix("arreta-recorder listening on http://") {
+                break url.trim().parse().expect("socket address");
+            }
+        };
+        Self { child, address }
+    }
+
+    /// SIGKILL: no shutdown, no flush, no goodbye.
+    pub fn kill_9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for RecorderProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 pub mod mail;
 pub mod webhook;
 

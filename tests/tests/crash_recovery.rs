@@ -109,6 +109,7 @@ async fn expected_agenda(db: &TestDb) -> Vec<AgendaEntry> {
                     .expect("reserved")
                     .clerk = Some(clerk);
             }
+            AgendaChange::Nothing => {}
         }
     }
     let mut rows: Vec<AgendaEntry> = rows.into_values().collect();

@@ -11,53 +11,20 @@ use std::time::Duration;
 use chrono::Utc;
 use domain::capability::Purpose;
 use futures::StreamExt;
-use infrastructure::config::{Settings, StorageBackend};
-use infrastructure::object_store::s3::{self, S3Store};
+use infrastructure::config::Settings;
 use infrastructure::object_store::{Bucket, RetentionMode};
 use infrastructure::tokens::CapabilityKeys;
-use minio::s3::types::ToStream;
 use rand::RngCore;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tests::{
     CuttableProxy, TestApp, as_clerk, as_role, book_case as book, issue_link as link,
-    open_settings, spawn_app_with, test_keys,
+    open_settings, s3_endpoint as endpoint, s3_settings, spawn_app_with, test_keys, unique,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const MIB: usize = 1024 * 1024;
-
-fn endpoint() -> String {
-    match std::env::var("ARRETA_TEST_S3_ENDPOINT") {
-        Ok(endpoint) if !endpoint.is_empty() => endpoint,
-        _ => panic!(
-            "ARRETA_TEST_S3_ENDPOINT is not set: the document tests need a real S3 server with \
-             Object Lock. Run scripts/test.sh (it starts LocalStack's S3), or start one with \
-             `scripts/localstack.sh run 4566` and export ARRETA_TEST_S3_ENDPOINT=http://127.0.0.1:4566"
-        ),
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
-}
-
-/// Test settings storing on the S3 server at `endpoint`, in buckets of the test's own.
-fn s3_settings(endpoint: String) -> Settings {
-    let mut settings = open_settings();
-    settings.storage.backend = StorageBackend::S3;
-    settings.storage.endpoint = endpoint;
-    settings.storage.access_key = Some("test".into());
-    settings.storage.secret_key = Some("test".into());
-    settings.storage.recordings_bucket = unique("rec");
-    settings.storage.documents_bucket = unique("doc");
-    settings.storage.documents_retention_days = 2;
-    settings.storage.part_size_bytes = s3::MIN_PART_SIZE;
-    settings.storage.request_timeout_seconds = 10;
-    settings.request_timeout_seconds = 120;
-    settings
-}
 
 /// The api over its own database and buckets, the buckets created.
 async fn s3_app_with(settings: Settings) -> TestApp {
@@ -76,26 +43,8 @@ async fn s3_app() -> TestApp {
 
 /// Every object version in the app's documents bucket, straight from S3.
 async fn stored_versions(app: &TestApp) -> Vec<(String, Option<String>)> {
-    let store = S3Store::from_settings(&app.state.settings.storage).expect("store");
-    let mut stream = store
-        .client()
-        .list_objects(app.state.settings.storage.documents_bucket.as_str())
-        .expect("bucket name")
-        .recursive(true)
-        .include_versions(true)
-        .build()
-        .to_stream()
-        .await;
-    let mut versions = Vec::new();
-    while let Some(page) = stream.next().await {
-        let page = page.expect("listing the documents bucket");
-        versions.extend(
-            page.contents
-                .into_iter()
-                .map(|entry| (entry.name, entry.version_id)),
-        );
-    }
-    versions
+    let storage = &app.state.settings.storage;
+    tests::bucket_versions(storage, &storage.documents_bucket).await
 }
 
 fn random_bytes(len: usize) -> Vec<u8> {

@@ -149,6 +149,32 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             Value::Null,
             [U, F, F, F, A, F, F, A, A],
         ),
+        // Outside the call's window (the case is days ahead): allowed callers get 409.
+        (
+            Method::POST,
+            "/v1/requests/{id}/call/start",
+            Value::Null,
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::GET,
+            "/v1/requests/{id}/call",
+            Value::Null,
+            [U, F, F, F, A, F, F, A, A],
+        ),
+        // No call in progress: allowed callers get 409 (the join link too, in call.rs).
+        (
+            Method::POST,
+            "/v1/requests/{id}/call/consent",
+            json!({ "decision": "given", "wording_version": "v1", "language": "eu" }),
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::POST,
+            "/v1/requests/{id}/call/end",
+            Value::Null,
+            [U, F, F, F, F, F, F, A, A],
+        ),
         (
             Method::POST,
             "/v1/requests/{id}/identity",

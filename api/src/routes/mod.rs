@@ -3,6 +3,7 @@
 
 pub mod agenda;
 pub mod availability;
+pub mod call;
 pub mod documents;
 pub mod feeds;
 pub mod health;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::AgendaServices;
-use super::commands::{AgendaCommand, AssignClerk, ReleaseRoom, ReserveRoom};
+use super::commands::{AgendaCommand, AssignClerk, CloseCall, OpenCall, ReleaseRoom, ReserveRoom};
 use super::error::AgendaError;
 use super::events::AgendaEvent;
 use crate::calendar::ClerkId;
@@ -21,15 +21,81 @@ pub struct Reservation {
     pub clerk: Option<ClerkId>,
 }
 
+/// A call in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpenedCall {
+    pub request_id: Uuid,
+    pub clerk: String,
+    pub opened_at: chrono::DateTime<chrono::Utc>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Agenda {
     day: Option<NaiveDate>,
     reservations: Vec<Reservation>,
+    #[serde(default)]
+    calls: Vec<OpenedCall>,
 }
 
 impl Agenda {
     pub fn reservations(&self) -> &[Reservation] {
         &self.reservations
+    }
+
+    pub fn calls(&self) -> &[OpenedCall] {
+        &self.calls
+    }
+
+    /// At most `rooms` calls at once (one per video room), a clerk in one call at a time, and
+    /// only for a request with a reservation on this day. The same clerk opening the same call
+    /// again changes nothing.
+    fn open_call(
+        &self,
+        command: OpenCall,
+        services: &AgendaServices,
+    ) -> Result<Vec<AgendaEvent>, AgendaError> {
+        if !self
+            .reservations
+            .iter()
+            .any(|r| r.request_id == command.request_id)
+        {
+            return Err(AgendaError::NotReserved);
+        }
+        if let Some(open) = self
+            .calls
+            .iter()
+            .find(|c| c.request_id == command.request_id)
+        {
+            return if open.clerk == command.clerk {
+                Ok(vec![])
+            } else {
+                Err(AgendaError::ClerkInCall)
+            };
+        }
+        if self.calls.iter().any(|c| c.clerk == command.clerk) {
+            return Err(AgendaError::ClerkInCall);
+        }
+        let max = services.calendar.rooms;
+        if self.calls.len() >= usize::from(max) {
+            return Err(AgendaError::CallsFull { max });
+        }
+        Ok(vec![AgendaEvent::CallOpened {
+            request_id: command.request_id,
+            clerk: command.clerk,
+            opened_at: command.at,
+        }])
+    }
+
+    fn close_call(&self, command: CloseCall) -> Vec<AgendaEvent> {
+        self.calls
+            .iter()
+            .find(|c| c.request_id == command.request_id)
+            .map(|_| AgendaEvent::CallClosed {
+                request_id: command.request_id,
+                closed_at: command.at,
+            })
+            .into_iter()
+            .collect()
     }
 
     /// Rooms busy during `slot`, not counting the reservations of `request_id` itself: a
@@ -151,6 +217,8 @@ impl Aggregate for Agenda {
             AgendaCommand::Reserve(c) => self.reserve(c, services)?,
             AgendaCommand::Release(c) => self.release(c),
             AgendaCommand::AssignClerk(c) => self.assign_clerk(c, services)?,
+            AgendaCommand::OpenCall(c) => self.open_call(c, services)?,
+            AgendaCommand::CloseCall(c) => self.close_call(c),
         };
         for event in events {
             sink.write(event, self).await;
@@ -196,6 +264,18 @@ impl Aggregate for Agenda {
                 {
                     r.clerk = Some(clerk);
                 }
+            }
+            AgendaEvent::CallOpened {
+                request_id,
+                clerk,
+                opened_at,
+            } => self.calls.push(OpenedCall {
+                request_id,
+                clerk,
+                opened_at,
+            }),
+            AgendaEvent::CallClosed { request_id, .. } => {
+                self.calls.retain(|c| c.request_id != request_id)
             }
         }
     }

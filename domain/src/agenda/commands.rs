@@ -28,9 +28,27 @@ pub struct AssignClerk {
     pub clerk: ClerkId,
 }
 
+/// A clerk opens the video call of a reserved appointment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenCall {
+    pub request_id: Uuid,
+    /// The staff member in the call (`staff:<id>`).
+    pub clerk: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The call of a request is over (or never got going: a compensation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloseCall {
+    pub request_id: Uuid,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum AgendaCommand {
     Reserve(ReserveRoom),
     Release(ReleaseRoom),
     AssignClerk(AssignClerk),
+    OpenCall(OpenCall),
+    CloseCall(CloseCall),
 }

@@ -23,4 +23,8 @@ pub enum AgendaError {
     UnknownClerk(String),
     #[error("the clerk already has an appointment at that time")]
     ClerkBusy,
+    #[error("{max} video calls are already in progress")]
+    CallsFull { max: u8 },
+    #[error("the clerk is already in another call")]
+    ClerkInCall,
 }

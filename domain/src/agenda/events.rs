@@ -50,6 +50,16 @@ pub enum AgendaEvent {
         slot_start: DateTime<Utc>,
         clerk: ClerkId,
     },
+    /// A video call is in progress for the request: it holds one of the day's call places.
+    CallOpened {
+        request_id: Uuid,
+        clerk: String,
+        opened_at: DateTime<Utc>,
+    },
+    CallClosed {
+        request_id: Uuid,
+        closed_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for AgendaEvent {
@@ -58,6 +68,8 @@ impl DomainEvent for AgendaEvent {
             Self::RoomReserved { .. } => "RoomReserved",
             Self::RoomReleased { .. } => "RoomReleased",
             Self::ClerkAssigned { .. } => "ClerkAssigned",
+            Self::CallOpened { .. } => "CallOpened",
+            Self::CallClosed { .. } => "CallClosed",
         }
         .to_string()
     }

@@ -1,5 +1,6 @@
 //! Agenda: one per service day, the consistency boundary for capacity — at most `rooms` video
-//! rooms busy at once, and a clerk in one appointment at a time.
+//! rooms busy at once, a clerk in one appointment at a time, and at most `rooms` calls in
+//! progress with a clerk in one call at a time.
 
 mod aggregate;
 mod commands;
@@ -10,8 +11,8 @@ mod tests;
 
 use std::sync::Arc;
 
-pub use aggregate::{Agenda, Reservation};
-pub use commands::{AgendaCommand, AssignClerk, ReleaseRoom, ReserveRoom};
+pub use aggregate::{Agenda, OpenedCall, Reservation};
+pub use commands::{AgendaCommand, AssignClerk, CloseCall, OpenCall, ReleaseRoom, ReserveRoom};
 pub use error::AgendaError;
 pub use events::{AgendaEvent, ReleaseReason};
 

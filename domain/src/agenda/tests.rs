@@ -269,3 +269,91 @@ fn assignment_refusals() {
         .when(assign(1, "clerk-01"))
         .then_expect_error(AgendaError::NotReserved);
 }
+
+mod calls {
+    use super::*;
+
+    fn open(n: u128, clerk: &str) -> AgendaCommand {
+        AgendaCommand::OpenCall(OpenCall {
+            request_id: request(n),
+            clerk: clerk.into(),
+            at: local(2, 9, 0),
+        })
+    }
+
+    fn opened(n: u128, clerk: &str) -> AgendaEvent {
+        AgendaEvent::CallOpened {
+            request_id: request(n),
+            clerk: clerk.into(),
+            opened_at: local(2, 9, 0),
+        }
+    }
+
+    fn three_reserved() -> Vec<AgendaEvent> {
+        vec![
+            reserved(1, nine(), 1),
+            reserved(2, nine(), 2),
+            reserved(3, Slot::new(local(2, 9, 30), 30), 1),
+        ]
+    }
+
+    #[test]
+    fn a_call_opens_for_a_reserved_request() {
+        agenda()
+            .given(three_reserved())
+            .when(open(1, "staff:clerk-1"))
+            .then_expect_events(vec![opened(1, "staff:clerk-1")]);
+        agenda()
+            .given(three_reserved())
+            .when(open(9, "staff:clerk-1"))
+            .then_expect_error(AgendaError::NotReserved);
+    }
+
+    #[test]
+    fn a_third_simultaneous_call_is_refused() {
+        let mut two = three_reserved();
+        two.extend([opened(1, "staff:clerk-1"), opened(2, "staff:clerk-2")]);
+        agenda()
+            .given(two.clone())
+            .when(open(3, "staff:clerk-3"))
+            .then_expect_error(AgendaError::CallsFull { max: 2 });
+        // Once one ends, the next one opens.
+        two.push(AgendaEvent::CallClosed {
+            request_id: request(1),
+            closed_at: local(2, 9, 29),
+        });
+        agenda()
+            .given(two)
+            .when(open(3, "staff:clerk-3"))
+            .then_expect_events(vec![opened(3, "staff:clerk-3")]);
+    }
+
+    #[test]
+    fn a_clerk_is_in_one_call_at_a_time_and_reopening_is_a_no_op() {
+        let mut one = three_reserved();
+        one.push(opened(1, "staff:clerk-1"));
+        agenda()
+            .given(one.clone())
+            .when(open(2, "staff:clerk-1"))
+            .then_expect_error(AgendaError::ClerkInCall);
+        agenda()
+            .given(one.clone())
+            .when(open(1, "staff:clerk-1"))
+            .then_expect_events(vec![]);
+        agenda()
+            .given(one)
+            .when(open(1, "staff:clerk-2"))
+            .then_expect_error(AgendaError::ClerkInCall);
+    }
+
+    #[test]
+    fn closing_a_call_not_open_changes_nothing() {
+        agenda()
+            .given(three_reserved())
+            .when(AgendaCommand::CloseCall(CloseCall {
+                request_id: request(1),
+                at: local(2, 9, 30),
+            }))
+            .then_expect_events(vec![]);
+    }
+}

@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::BTreeSet;
 
+mod calling;
 mod signing;
 
+use super::call::{CallRecord, RecordingRecord};
 use super::commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
     RecordDocumentAccess, RecordNoShow, RecordNotification, RequestDocuments,
@@ -98,6 +100,11 @@ pub struct CitizenRequest {
     /// Every signature asked for, in the order asked.
     #[serde(default)]
     signatures: Vec<SignatureRecord>,
+    /// The last call, in progress or ended.
+    #[serde(default)]
+    call: Option<CallRecord>,
+    #[serde(default)]
+    recordings: Vec<RecordingRecord>,
 }
 
 /// How and when the citizen was last identified.
@@ -522,6 +529,12 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::ConfirmSignature(c) => self.confirm_signature(c)?,
             CitizenRequestCommand::SignOnBehalf(c) => self.sign_on_behalf(c)?,
             CitizenRequestCommand::RecordRegistryEntry(c) => self.record_registry_entry(c)?,
+            CitizenRequestCommand::StartCall(c) => self.start_call(c)?,
+            CitizenRequestCommand::RecordConsent(c) => self.record_consent(c)?,
+            CitizenRequestCommand::EndCall(c) => self.end_call(c)?,
+            CitizenRequestCommand::StartRecording(c) => self.start_recording(c)?,
+            CitizenRequestCommand::RecordRecordingStored(c) => self.record_recording_stored(c)?,
+            CitizenRequestCommand::RecordRecordingFailed(c) => self.record_recording_failed(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -623,6 +636,14 @@ impl Aggregate for CitizenRequest {
             | CitizenRequestEvent::SignatureCodeRejected { .. }
             | CitizenRequestEvent::DocumentSigned { .. }
             | CitizenRequestEvent::RegistryEntryMade { .. }) => self.apply_signing(signing),
+            calling @ (CitizenRequestEvent::CallStarted { .. }
+            | CitizenRequestEvent::RecordingConsentGiven { .. }
+            | CitizenRequestEvent::RecordingConsentDeclined { .. }
+            | CitizenRequestEvent::RecordingConsentWithdrawn { .. }
+            | CitizenRequestEvent::CallEnded { .. }
+            | CitizenRequestEvent::RecordingStarted { .. }
+            | CitizenRequestEvent::RecordingStored { .. }
+            | CitizenRequestEvent::RecordingFailed { .. }) => self.apply_calling(calling),
         }
     }
 }

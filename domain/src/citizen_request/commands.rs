@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 
+use super::call::{ConsentDecision, ConsentWording, Participant, StoredRecording};
 use super::documents::DocumentMediaType;
 use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, RequestedDocument};
 use super::identity::{IdentityEvidence, IdentityMethod};
@@ -166,6 +167,53 @@ pub struct RecordRegistryEntry {
     pub registered_at: DateTime<Utc>,
 }
 
+/// A clerk opens the video call. `early_join` is how long before the start it may open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartCall {
+    pub call_id: uuid::Uuid,
+    pub clerk: String,
+    pub early_join: chrono::Duration,
+    pub at: DateTime<Utc>,
+}
+
+/// The citizen's answer to recording, with the wording shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordConsent {
+    pub decision: ConsentDecision,
+    pub wording: ConsentWording,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndCall {
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The recorder starts recording the current consented stretch of the call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartRecording {
+    pub recording_id: uuid::Uuid,
+    pub at: DateTime<Utc>,
+}
+
+/// The recorder stored a participant's file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRecordingStored {
+    pub recording_id: uuid::Uuid,
+    pub stored: StoredRecording,
+}
+
+/// The recorder could not store a participant's file (or the whole recording).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRecordingFailed {
+    pub recording_id: uuid::Uuid,
+    pub participant: Option<Participant>,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CitizenRequestCommand {
     Book(BookAppointment),
@@ -183,4 +231,10 @@ pub enum CitizenRequestCommand {
     ConfirmSignature(ConfirmSignature),
     SignOnBehalf(SignOnBehalf),
     RecordRegistryEntry(RecordRegistryEntry),
+    StartCall(StartCall),
+    RecordConsent(RecordConsent),
+    EndCall(EndCall),
+    StartRecording(StartRecording),
+    RecordRecordingStored(RecordRecordingStored),
+    RecordRecordingFailed(RecordRecordingFailed),
 }

@@ -72,4 +72,22 @@ pub enum CitizenRequestError {
     WrongSigningMethod,
     #[error("the registry record is inconsistent: {0}")]
     RegistryRecord(&'static str),
+    #[error(
+        "the call can open from {early_join_minutes} minutes before the appointment until its end"
+    )]
+    CallOutsideWindow { early_join_minutes: i64 },
+    #[error("another clerk's call is in progress")]
+    CallInProgress,
+    #[error("no call is in progress")]
+    NoCallInProgress,
+    #[error("the citizen has not consented to recording")]
+    ConsentNotGiven,
+    #[error("consent was given: withdraw it instead")]
+    ConsentAlreadyGiven,
+    #[error("the consent wording version is 1 to {max} characters")]
+    ConsentWording { max: usize },
+    #[error("there is no recording {0} in this case")]
+    RecordingNotFound(uuid::Uuid),
+    #[error("the recording record is inconsistent: {0}")]
+    RecordingRecord(&'static str),
 }

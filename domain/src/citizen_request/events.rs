@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+use super::call::{ConsentWording, Participant, StoredRecording};
 use super::documents::DocumentMediaType;
 use super::identity::{IdentityEvidence, IdentityMethod};
 use super::signature::{SignableKind, SignatureEvidence, Signer, SigningMethod};
@@ -206,6 +207,55 @@ pub enum CitizenRequestEvent {
         number: u64,
         registered_at: DateTime<Utc>,
     },
+    /// A clerk opened the video call in the appointment's room.
+    CallStarted {
+        call_id: uuid::Uuid,
+        clerk: String,
+        room: u8,
+        started_at: DateTime<Utc>,
+    },
+    /// The citizen agreed to the call being recorded, after being shown `wording`.
+    RecordingConsentGiven {
+        call_id: uuid::Uuid,
+        wording: ConsentWording,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    RecordingConsentDeclined {
+        call_id: uuid::Uuid,
+        wording: ConsentWording,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    /// The citizen took consent back: recording stops; what was recorded before is kept.
+    RecordingConsentWithdrawn {
+        call_id: uuid::Uuid,
+        wording: ConsentWording,
+        by: String,
+        at: DateTime<Utc>,
+    },
+    CallEnded {
+        call_id: uuid::Uuid,
+        ended_by: String,
+        ended_at: DateTime<Utc>,
+    },
+    /// The recorder began recording this consented stretch of the call.
+    RecordingStarted {
+        recording_id: uuid::Uuid,
+        call_id: uuid::Uuid,
+        started_at: DateTime<Utc>,
+    },
+    /// One participant's file of the recording is stored, locked until `retain_until`.
+    RecordingStored {
+        recording_id: uuid::Uuid,
+        stored: StoredRecording,
+    },
+    RecordingFailed {
+        recording_id: uuid::Uuid,
+        participant: Option<Participant>,
+        reason: String,
+        failed_at: DateTime<Utc>,
+    },
 }
 
 /// One document the clerk asks for, named in both languages.
@@ -232,6 +282,14 @@ impl DomainEvent for CitizenRequestEvent {
             Self::SignatureCodeRejected { .. } => "SignatureCodeRejected",
             Self::DocumentSigned { .. } => "DocumentSigned",
             Self::RegistryEntryMade { .. } => "RegistryEntryMade",
+            Self::CallStarted { .. } => "CallStarted",
+            Self::RecordingConsentGiven { .. } => "RecordingConsentGiven",
+            Self::RecordingConsentDeclined { .. } => "RecordingConsentDeclined",
+            Self::RecordingConsentWithdrawn { .. } => "RecordingConsentWithdrawn",
+            Self::CallEnded { .. } => "CallEnded",
+            Self::RecordingStarted { .. } => "RecordingStarted",
+            Self::RecordingStored { .. } => "RecordingStored",
+            Self::RecordingFailed { .. } => "RecordingFailed",
         }
         .to_string()
     }

@@ -1,6 +1,7 @@
 //! CitizenRequest: one per citizen request (a case, "expediente").
 
 mod aggregate;
+mod call;
 mod commands;
 mod documents;
 mod error;
@@ -14,11 +15,16 @@ pub use aggregate::{
     Booking, CaseStatus, CitizenRequest, Identification, MAX_DOCUMENT_LABEL_CHARS,
     MAX_REQUESTED_DOCUMENTS,
 };
+pub use call::{
+    CallRecord, ConsentDecision, ConsentState, ConsentWording, MAX_CONSENT_WORDING_CHARS,
+    MAX_RECORDING_REASON_CHARS, Participant, RecordingRecord, StoredRecording,
+};
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
-    ConfirmSignature, DocumentToSign, RecordDocumentAccess, RecordNoShow, RecordNotification,
-    RecordRegistryEntry, RequestDocuments, RequestSignature, RescheduleAppointment, ReviewDocument,
-    SignOnBehalf, VerifyIdentity,
+    ConfirmSignature, DocumentToSign, EndCall, RecordConsent, RecordDocumentAccess, RecordNoShow,
+    RecordNotification, RecordRecordingFailed, RecordRecordingStored, RecordRegistryEntry,
+    RequestDocuments, RequestSignature, RescheduleAppointment, ReviewDocument, SignOnBehalf,
+    StartCall, StartRecording, VerifyIdentity,
 };
 pub use documents::{
     AttachedDocument, DocumentMediaType, DocumentReview, MAX_DOCUMENT_REASON_CHARS,

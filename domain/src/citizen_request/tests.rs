@@ -9,6 +9,7 @@ use crate::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCo
 
 type Case = TestFramework<CitizenRequest>;
 
+mod calling;
 mod signing;
 
 fn t(h: u32, m: u32) -> DateTime<Utc> {

@@ -36,7 +36,15 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::SignatureRequested { .. }
         | CitizenRequestEvent::SignatureCodeRejected { .. }
         | CitizenRequestEvent::DocumentSigned { .. }
-        | CitizenRequestEvent::RegistryEntryMade { .. } => None,
+        | CitizenRequestEvent::RegistryEntryMade { .. }
+        | CitizenRequestEvent::CallStarted { .. }
+        | CitizenRequestEvent::RecordingConsentGiven { .. }
+        | CitizenRequestEvent::RecordingConsentDeclined { .. }
+        | CitizenRequestEvent::RecordingConsentWithdrawn { .. }
+        | CitizenRequestEvent::CallEnded { .. }
+        | CitizenRequestEvent::RecordingStarted { .. }
+        | CitizenRequestEvent::RecordingStored { .. }
+        | CitizenRequestEvent::RecordingFailed { .. } => None,
     }
 }
 

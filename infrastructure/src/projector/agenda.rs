@@ -66,6 +66,7 @@ impl Projector for AgendaProjector {
             .execute(&mut *conn)
             .await?
             .rows_affected(),
+            AgendaChange::Nothing => return Ok(()),
         };
         if affected != 1 {
             return Err(ProjectionError::Fold(format!(

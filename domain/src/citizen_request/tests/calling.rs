@@ -1,0 +1,255 @@
+//! Given/when/then: the call, consent and recording.
+
+use super::*;
+
+fn call_id() -> uuid::Uuid {
+    uuid::Uuid::from_u128(0xca11)
+}
+
+fn rec_id() -> uuid::Uuid {
+    uuid::Uuid::from_u128(0x4ec)
+}
+
+fn start(clerk: &str, at: DateTime<Utc>) -> CitizenRequestCommand {
+    CitizenRequestCommand::StartCall(StartCall {
+        call_id: call_id(),
+        clerk: clerk.into(),
+        early_join: Duration::minutes(10),
+        at,
+    })
+}
+
+fn started() -> CitizenRequestEvent {
+    CitizenRequestEvent::CallStarted {
+        call_id: call_id(),
+        clerk: "staff:clerk-1".into(),
+        room: 1,
+        started_at: t(8, 55),
+    }
+}
+
+fn wording() -> ConsentWording {
+    ConsentWording {
+        version: "grabacion-2026-01".into(),
+        language: Language::Eu,
+    }
+}
+
+fn consent(decision: ConsentDecision) -> CitizenRequestCommand {
+    CitizenRequestCommand::RecordConsent(RecordConsent {
+        decision,
+        wording: wording(),
+        by: "citizen:r".into(),
+        at: t(9, 1),
+    })
+}
+
+fn given() -> CitizenRequestEvent {
+    CitizenRequestEvent::RecordingConsentGiven {
+        call_id: call_id(),
+        wording: wording(),
+        by: "citizen:r".into(),
+        at: t(9, 1),
+    }
+}
+
+fn withdrawn() -> CitizenRequestEvent {
+    CitizenRequestEvent::RecordingConsentWithdrawn {
+        call_id: call_id(),
+        wording: wording(),
+        by: "citizen:r".into(),
+        at: t(9, 1),
+    }
+}
+
+fn start_recording() -> CitizenRequestCommand {
+    CitizenRequestCommand::StartRecording(StartRecording {
+        recording_id: rec_id(),
+        at: t(9, 2),
+    })
+}
+
+fn recording_started() -> CitizenRequestEvent {
+    CitizenRequestEvent::RecordingStarted {
+        recording_id: rec_id(),
+        call_id: call_id(),
+        started_at: t(9, 2),
+    }
+}
+
+fn stored(participant: Participant, sha: &str) -> StoredRecording {
+    StoredRecording {
+        participant,
+        object_key: format!("r/{}/{}.webm", rec_id(), participant.as_str()),
+        version_id: "v1".into(),
+        sha256: sha.repeat(32),
+        size: 1000,
+        duration_ms: 60_000,
+        retain_until: t(10, 0) + Duration::days(1461),
+        stored_at: t(10, 0),
+    }
+}
+
+#[test]
+fn a_call_opens_inside_its_window_only() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(start("staff:clerk-1", t(8, 55)))
+        .then_expect_events(vec![started()]);
+    Case::with(())
+        .given(vec![booked()])
+        .when(start("staff:clerk-1", t(8, 49)))
+        .then_expect_error(CitizenRequestError::CallOutsideWindow {
+            early_join_minutes: 10,
+        });
+    Case::with(())
+        .given(vec![booked()])
+        .when(start("staff:clerk-1", t(9, 30)))
+        .then_expect_error(CitizenRequestError::CallOutsideWindow {
+            early_join_minutes: 10,
+        });
+    Case::with(())
+        .given(vec![booked(), cancelled()])
+        .when(start("staff:clerk-1", t(8, 55)))
+        .then_expect_error(CitizenRequestError::Cancelled);
+}
+
+#[test]
+fn another_clerk_cannot_take_over_a_call_in_progress_and_the_same_reopens_nothing() {
+    Case::with(())
+        .given(vec![booked(), started()])
+        .when(start("staff:clerk-2", t(9, 0)))
+        .then_expect_error(CitizenRequestError::CallInProgress);
+    Case::with(())
+        .given(vec![booked(), started()])
+        .when(start("staff:clerk-1", t(9, 0)))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn consent_is_given_in_a_call_with_its_wording_and_can_be_withdrawn() {
+    Case::with(())
+        .given(vec![booked()])
+        .when(consent(ConsentDecision::Given))
+        .then_expect_error(CitizenRequestError::NoCallInProgress);
+    Case::with(())
+        .given(vec![booked(), started()])
+        .when(consent(ConsentDecision::Given))
+        .then_expect_events(vec![given()]);
+    Case::with(())
+        .given(vec![booked(), started(), given()])
+        .when(consent(ConsentDecision::Withdrawn))
+        .then_expect_events(vec![withdrawn()]);
+    Case::with(())
+        .given(vec![booked(), started()])
+        .when(consent(ConsentDecision::Withdrawn))
+        .then_expect_error(CitizenRequestError::ConsentNotGiven);
+    Case::with(())
+        .given(vec![booked(), started(), given()])
+        .when(consent(ConsentDecision::Declined))
+        .then_expect_error(CitizenRequestError::ConsentAlreadyGiven);
+    let blank = CitizenRequestCommand::RecordConsent(RecordConsent {
+        decision: ConsentDecision::Given,
+        wording: ConsentWording {
+            version: " ".into(),
+            language: Language::Es,
+        },
+        by: "citizen:r".into(),
+        at: t(9, 1),
+    });
+    Case::with(())
+        .given(vec![booked(), started()])
+        .when(blank)
+        .then_expect_error(CitizenRequestError::ConsentWording {
+            max: MAX_CONSENT_WORDING_CHARS,
+        });
+}
+
+#[test]
+fn nothing_is_recorded_without_consent_given_in_this_call() {
+    Case::with(())
+        .given(vec![booked(), started()])
+        .when(start_recording())
+        .then_expect_error(CitizenRequestError::ConsentNotGiven);
+    Case::with(())
+        .given(vec![booked(), started(), given(), withdrawn()])
+        .when(start_recording())
+        .then_expect_error(CitizenRequestError::ConsentNotGiven);
+    let ended = CitizenRequestEvent::CallEnded {
+        call_id: call_id(),
+        ended_by: "staff:clerk-1".into(),
+        ended_at: t(9, 20),
+    };
+    Case::with(())
+        .given(vec![booked(), started(), given(), ended])
+        .when(start_recording())
+        .then_expect_error(CitizenRequestError::NoCallInProgress);
+    Case::with(())
+        .given(vec![booked(), started(), given()])
+        .when(start_recording())
+        .then_expect_events(vec![recording_started()]);
+}
+
+#[test]
+fn a_recording_started_before_the_close_is_stored_after_it_once_per_participant() {
+    let record = |s: StoredRecording| {
+        CitizenRequestCommand::RecordRecordingStored(RecordRecordingStored {
+            recording_id: rec_id(),
+            stored: s,
+        })
+    };
+    let history = vec![booked(), started(), given(), recording_started(), closed()];
+    Case::with(())
+        .given(history.clone())
+        .when(record(stored(Participant::Citizen, "ab")))
+        .then_expect_events(vec![CitizenRequestEvent::RecordingStored {
+            recording_id: rec_id(),
+            stored: stored(Participant::Citizen, "ab"),
+        }]);
+    let mut once = history;
+    once.push(CitizenRequestEvent::RecordingStored {
+        recording_id: rec_id(),
+        stored: stored(Participant::Citizen, "ab"),
+    });
+    Case::with(())
+        .given(once.clone())
+        .when(record(stored(Participant::Citizen, "ab")))
+        .then_expect_events(vec![]);
+    Case::with(())
+        .given(once)
+        .when(record(stored(Participant::Citizen, "cd")))
+        .then_expect_error(CitizenRequestError::RecordingRecord(
+            "this participant's file is already stored",
+        ));
+    Case::with(())
+        .given(vec![booked()])
+        .when(record(stored(Participant::Clerk, "ab")))
+        .then_expect_error(CitizenRequestError::RecordingNotFound(rec_id()));
+}
+
+#[test]
+fn a_call_ends_once_whatever_the_case_state() {
+    let end = || {
+        CitizenRequestCommand::EndCall(EndCall {
+            by: "staff:clerk-1".into(),
+            at: t(9, 25),
+        })
+    };
+    let ended = CitizenRequestEvent::CallEnded {
+        call_id: call_id(),
+        ended_by: "staff:clerk-1".into(),
+        ended_at: t(9, 25),
+    };
+    Case::with(())
+        .given(vec![booked(), started(), closed()])
+        .when(end())
+        .then_expect_events(vec![ended.clone()]);
+    Case::with(())
+        .given(vec![booked(), started(), ended])
+        .when(end())
+        .then_expect_events(vec![]);
+    Case::with(())
+        .given(vec![booked()])
+        .when(end())
+        .then_expect_error(CitizenRequestError::NoCallInProgress);
+}
