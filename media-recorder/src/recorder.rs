@@ -4,7 +4,8 @@
 //!
 //! Both participants' publications of one consented stretch of a call belong to one recording
 //! (its id derives from the call and the moment consent was given, so a restarted recorder
-//! finds the same one); each participant's media is one WebM file of it.
+//! finds the same one); each publication is one WebM file of it (a participant who reconnects
+//! adds a file).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -150,7 +151,9 @@ impl Recorder {
                 },
             );
         }
-        let started = self.begin(request_id, recording, participant, offer).await;
+        let started = self
+            .begin(request_id, recording, participant, resource, offer)
+            .await;
         let session = match started {
             Ok(session) => session,
             Err(error) => {
@@ -179,6 +182,7 @@ impl Recorder {
         request_id: Uuid,
         recording: Uuid,
         participant: Participant,
+        publication: Uuid,
         offer: String,
     ) -> Result<Session, PublishError> {
         let now = self.booking.now();
@@ -197,11 +201,12 @@ impl Recorder {
             request_id,
             recording_id: recording,
             participant,
+            publication,
             stage: Stage::Recording,
             started_at: now,
         };
         self.spool.save(&manifest).map_err(PublishError::Spool)?;
-        let file = self.spool.media(recording, participant);
+        let file = self.spool.media(&manifest);
         let addresses = self.settings.local_ice_addresses.clone();
         let timeout = Duration::from_millis(self.settings.ice_gathering_timeout_ms);
         tokio::task::spawn_blocking(move || Session::start(&offer, &file, &addresses, timeout))
@@ -261,7 +266,7 @@ impl Recorder {
         let Some(participant) = participant else {
             return;
         };
-        let Ok(mut manifest) = self.spool.load(recording, participant) else {
+        let Ok(mut manifest) = self.spool.load(recording, participant, resource) else {
             tracing::error!(%recording, "the manifest of a recording just made is missing");
             return;
         };
@@ -280,16 +285,12 @@ impl Recorder {
     /// again for uploads that failed while the store or the database was away. Recordings
     /// being written now are left to their publication.
     pub async fn resume(&self) -> std::io::Result<usize> {
-        let active: Vec<(Uuid, Participant)> = self
-            .publications()
-            .values()
-            .map(|p| (p.request_id, p.participant))
-            .collect();
+        let active: Vec<Uuid> = self.publications().keys().copied().collect();
         let pending: Vec<Manifest> = self
             .spool
             .pending()?
             .into_iter()
-            .filter(|m| !active.contains(&(m.request_id, m.participant)))
+            .filter(|m| !active.contains(&m.publication))
             .collect();
         let count = pending.len();
         for manifest in pending {
@@ -353,8 +354,7 @@ impl Recorder {
             Ok(_) => {
                 manifest.stage = Stage::Recorded;
                 if self.spool.save(&manifest).is_ok() {
-                    self.spool
-                        .discard_media(manifest.recording_id, manifest.participant);
+                    self.spool.discard_media(&manifest);
                 }
             }
             Err(error) => {
@@ -364,9 +364,7 @@ impl Recorder {
     }
 
     async fn upload(&self, manifest: &mut Manifest) -> Result<(), Failure> {
-        let file = self
-            .spool
-            .media(manifest.recording_id, manifest.participant);
+        let file = self.spool.media(manifest);
         let size = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         if size == 0 {
             return Err(Failure::Permanent("nothing was recorded".into()));
@@ -392,10 +390,11 @@ impl Recorder {
             .await
             .map_err(|e| Failure::Transient(e.to_string()))?;
         let key = format!(
-            "{}/{}/{}.webm",
+            "{}/{}/{}-{}.webm",
             manifest.request_id,
             manifest.recording_id,
-            manifest.participant.as_str()
+            manifest.participant.as_str(),
+            manifest.publication
         );
         let stored = self
             .objects

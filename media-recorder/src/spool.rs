@@ -1,4 +1,5 @@
-//! The local spool: one directory per recording, holding each participant's WebM file and a
+//! The local spool: one directory per recording, holding each publication's WebM file (named
+//! by participant and publication, so a participant who reconnects gets a new file) and a
 //! manifest saying how far it got. Manifests are replaced atomically (written aside, renamed),
 //! so after a crash each says the last step that completed, and `Recorder::resume` carries on
 //! from there: a file still being written or not yet uploaded is uploaded; one uploaded but not
@@ -42,6 +43,8 @@ pub struct Manifest {
     pub request_id: Uuid,
     pub recording_id: Uuid,
     pub participant: Participant,
+    /// The WHIP resource the media came through.
+    pub publication: Uuid,
     pub stage: Stage,
     pub started_at: DateTime<Utc>,
 }
@@ -69,15 +72,26 @@ impl Spool {
         self.root.join(recording_id.to_string())
     }
 
-    /// The participant's media file.
-    pub fn media(&self, recording_id: Uuid, participant: Participant) -> PathBuf {
-        self.dir(recording_id)
-            .join(format!("{}.webm", participant.as_str()))
+    fn stem(participant: Participant, publication: Uuid) -> String {
+        format!("{}-{publication}", participant.as_str())
     }
 
-    fn manifest_path(&self, recording_id: Uuid, participant: Participant) -> PathBuf {
+    /// The publication's media file.
+    pub fn media(&self, manifest: &Manifest) -> PathBuf {
+        self.dir(manifest.recording_id).join(format!(
+            "{}.webm",
+            Self::stem(manifest.participant, manifest.publication)
+        ))
+    }
+
+    fn manifest_path(
+        &self,
+        recording_id: Uuid,
+        participant: Participant,
+        publication: Uuid,
+    ) -> PathBuf {
         self.dir(recording_id)
-            .join(format!("{}.json", participant.as_str()))
+            .join(format!("{}.json", Self::stem(participant, publication)))
     }
 
     /// Writes the manifest aside, syncs it, then renames it into place.
@@ -85,7 +99,11 @@ impl Spool {
         use std::io::Write;
         let dir = self.dir(manifest.recording_id);
         std::fs::create_dir_all(&dir)?;
-        let path = self.manifest_path(manifest.recording_id, manifest.participant);
+        let path = self.manifest_path(
+            manifest.recording_id,
+            manifest.participant,
+            manifest.publication,
+        );
         let aside = path.with_extension("json.partial");
         let mut file = std::fs::File::create(&aside)?;
         file.write_all(&serde_json::to_vec_pretty(manifest).map_err(std::io::Error::other)?)?;
@@ -97,8 +115,13 @@ impl Spool {
         Ok(())
     }
 
-    pub fn load(&self, recording_id: Uuid, participant: Participant) -> std::io::Result<Manifest> {
-        let bytes = std::fs::read(self.manifest_path(recording_id, participant))?;
+    pub fn load(
+        &self,
+        recording_id: Uuid,
+        participant: Participant,
+        publication: Uuid,
+    ) -> std::io::Result<Manifest> {
+        let bytes = std::fs::read(self.manifest_path(recording_id, participant, publication))?;
         serde_json::from_slice(&bytes).map_err(std::io::Error::other)
     }
 
@@ -133,7 +156,7 @@ impl Spool {
 
     /// Removes the media file once its recording is on the case (the manifest stays as a
     /// trace until the directory is cleaned).
-    pub fn discard_media(&self, recording_id: Uuid, participant: Participant) {
-        let _ = std::fs::remove_file(self.media(recording_id, participant));
+    pub fn discard_media(&self, manifest: &Manifest) {
+        let _ = std::fs::remove_file(self.media(manifest));
     }
 }

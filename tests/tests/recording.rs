@@ -23,20 +23,31 @@ const LOOPBACK: &str = "127.0.0.1";
 /// on two cores several at once would starve each other's DTLS handshakes.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// When the participant's first media reached the recorder's file in `spool`.
-async fn media_arrived(spool: &std::path::Path, participant: &str) -> Instant {
+/// The spool's file of one publication (`<participant>-<publication>.<extension>`), in whichever
+/// recording's directory it is.
+fn spool_file(
+    spool: &std::path::Path,
+    participant: &str,
+    publication: &str,
+    extension: &str,
+) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(spool)
+        .ok()?
+        .flatten()
+        .map(|dir| {
+            dir.path()
+                .join(format!("{participant}-{publication}.{extension}"))
+        })
+        .find(|path| path.exists())
+}
+
+/// When the publication's first media reached the recorder's file in `spool`.
+async fn media_arrived(spool: &std::path::Path, participant: &str, publication: &str) -> Instant {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let size = std::fs::read_dir(spool)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter_map(|dir| {
-                std::fs::metadata(dir.path().join(format!("{participant}.webm"))).ok()
-            })
-            .map(|m| m.len())
-            .max()
-            .unwrap_or(0);
+        let size = spool_file(spool, participant, publication, "webm")
+            .and_then(|path| std::fs::metadata(path).ok())
+            .map_or(0, |m| m.len());
         if size > 0 {
             return Instant::now();
         }
@@ -123,6 +134,31 @@ async fn consent(app: &TestApp, id: &str, join: &str, decision: &str) {
     assert_eq!(response.status(), StatusCode::OK, "consent {decision}");
 }
 
+/// A new publisher and its SDP offer.
+async fn offer() -> (Publisher, String) {
+    tokio::task::spawn_blocking(|| {
+        Publisher::start(&[LOOPBACK.to_string()], Duration::from_secs(10))
+    })
+    .await
+    .expect("task")
+    .expect("publisher")
+}
+
+/// The case's call as the clerk sees it.
+async fn call_view(rig: &Rig, id: &str) -> Value {
+    as_clerk(
+        rig.app
+            .client
+            .get(rig.app.url(&format!("/v1/requests/{id}/call"))),
+    )
+    .send()
+    .await
+    .expect("call")
+    .json()
+    .await
+    .expect("json")
+}
+
 /// A publisher that has offered and been answered by the recorder, ICE connected.
 struct Publishing {
     publisher: Publisher,
@@ -145,12 +181,7 @@ async fn post_offer(rig: &Rig, id: &str, token: &str, offer: String) -> reqwest:
 /// Publishes as `participant` and waits until its media reaches the recorder's file: what is
 /// "sent" counts from then.
 async fn publish(rig: &Rig, id: &str, token: &str, participant: &str) -> Publishing {
-    let (publisher, offer) = tokio::task::spawn_blocking(|| {
-        Publisher::start(&[LOOPBACK.to_string()], Duration::from_secs(10))
-    })
-    .await
-    .expect("task")
-    .expect("publisher");
+    let (publisher, offer) = offer().await;
     let response = post_offer(rig, id, token, offer).await;
     assert_eq!(response.status(), StatusCode::CREATED, "WHIP accepted");
     assert_eq!(response.headers()["content-type"], "application/sdp");
@@ -171,10 +202,16 @@ async fn publish(rig: &Rig, id: &str, token: &str, participant: &str) -> Publish
     .await
     .expect("task");
     let spool = rig.settings.recorder.spool_dir.clone().expect("spool");
+    let publication = resource
+        .rsplit('/')
+        .next()
+        .expect("resource id")
+        .to_string();
+    let publication = publication.as_str();
     Publishing {
         publisher,
         resource,
-        connected_at: media_arrived(&spool, participant).await,
+        connected_at: media_arrived(&spool, participant, publication).await,
     }
 }
 
@@ -303,17 +340,7 @@ async fn both_participants_of_a_consented_call_are_recorded_and_stored_locked() 
         .map(|e| e["RecordingStored"]["recording_id"].as_str().expect("id"))
         .collect();
     assert_eq!(recording_ids[0], recording_ids[1]);
-    let call: Value = as_clerk(
-        rig.app
-            .client
-            .get(rig.app.url(&format!("/v1/requests/{id}/call"))),
-    )
-    .send()
-    .await
-    .expect("call")
-    .json()
-    .await
-    .expect("json");
+    let call = call_view(&rig, &id).await;
     assert_eq!(call["status"], "ended");
     assert_eq!(
         call["recordings"][0]["stored"].as_array().map(Vec::len),
@@ -327,12 +354,7 @@ async fn without_consent_the_offer_is_refused_and_nothing_is_recorded() {
     let rig = rig().await;
     let id = book_now(&rig.app).await;
     let join = issue_link(&rig.app, &id, "join").await;
-    let (_publisher, offer) = tokio::task::spawn_blocking(|| {
-        Publisher::start(&[LOOPBACK.to_string()], Duration::from_secs(10))
-    })
-    .await
-    .expect("task")
-    .expect("publisher");
+    let (_publisher, offer) = offer().await;
     // No call yet, then a call without consent, then consent declined: 403 each time.
     let no_call = post_offer(&rig, &id, &join, offer.clone()).await;
     assert_eq!(no_call.status(), StatusCode::FORBIDDEN);
@@ -389,12 +411,7 @@ async fn withdrawing_consent_stops_the_recording_and_keeps_what_came_before() {
         sent.as_millis()
     );
     // The call goes on, unrecorded: a new publication is refused, and the old resource is gone.
-    let (_again, offer) = tokio::task::spawn_blocking(|| {
-        Publisher::start(&[LOOPBACK.to_string()], Duration::from_secs(10))
-    })
-    .await
-    .expect("task")
-    .expect("publisher");
+    let (_again, offer) = offer().await;
     assert_eq!(
         post_offer(&rig, &id, &join, offer).await.status(),
         StatusCode::FORBIDDEN
@@ -409,17 +426,7 @@ async fn withdrawing_consent_stops_the_recording_and_keeps_what_came_before() {
         .expect("delete");
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
     drop(citizen.publisher);
-    let call: Value = as_clerk(
-        rig.app
-            .client
-            .get(rig.app.url(&format!("/v1/requests/{id}/call"))),
-    )
-    .send()
-    .await
-    .expect("call")
-    .json()
-    .await
-    .expect("json");
+    let call = call_view(&rig, &id).await;
     assert_eq!(call["status"], "in_progress");
     assert_eq!(call["consent"], "withdrawn");
 }
@@ -434,12 +441,7 @@ async fn a_whip_delete_ends_the_publication_and_its_file_is_stored() {
     consent(&rig.app, &id, &join, "given").await;
     let citizen = publish(&rig, &id, &join, "citizen").await;
     // The same participant cannot publish twice at once.
-    let (_second, offer) = tokio::task::spawn_blocking(|| {
-        Publisher::start(&[LOOPBACK.to_string()], Duration::from_secs(10))
-    })
-    .await
-    .expect("task")
-    .expect("publisher");
+    let (_second, offer) = offer().await;
     assert_eq!(
         post_offer(&rig, &id, &join, offer).await.status(),
         StatusCode::CONFLICT
@@ -457,6 +459,27 @@ async fn a_whip_delete_ends_the_publication_and_its_file_is_stored() {
     let sent = citizen.connected_at.elapsed();
     let stored = wait_stored(&rig, &id, 1).await;
     let facts = check_stored(&rig, &stored[0]).await;
+    drop(citizen.publisher);
+    // The citizen reconnects under the same consent: a new publication, a new file of the same
+    // recording, stored beside the first.
+    let again = publish(&rig, &id, &join, "citizen").await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    clerk_post(&rig.app, &format!("/v1/requests/{id}/call/end"), None).await;
+    let sent_again = again.connected_at.elapsed();
+    let both = wait_stored(&rig, &id, 2).await;
+    let second = check_stored(&rig, &both[1]).await;
+    assert!(
+        within_ten_percent(second.duration_ms, sent_again),
+        "{} ms for {} ms after reconnecting",
+        second.duration_ms,
+        sent_again.as_millis()
+    );
+    let file = |e: &Value| e["RecordingStored"]["stored"].clone();
+    assert_ne!(file(&both[0])["object_key"], file(&both[1])["object_key"]);
+    assert_eq!(
+        both[0]["RecordingStored"]["recording_id"],
+        both[1]["RecordingStored"]["recording_id"]
+    );
     assert!(
         within_ten_percent(facts.duration_ms, sent),
         "{} ms for {} ms",
@@ -465,12 +488,10 @@ async fn a_whip_delete_ends_the_publication_and_its_file_is_stored() {
     );
 }
 
-/// The manifest of the spool's only recording file of `participant`, once it exists.
-fn manifest_stage(spool: &std::path::Path, participant: &str) -> Option<String> {
-    let dir = std::fs::read_dir(spool).ok()?.flatten().next()?.path();
-    let manifest: Value =
-        serde_json::from_slice(&std::fs::read(dir.join(format!("{participant}.json"))).ok()?)
-            .ok()?;
+/// The stage of one publication's manifest in the spool, once it exists.
+fn manifest_stage(spool: &std::path::Path, participant: &str, publication: &str) -> Option<String> {
+    let path = spool_file(spool, participant, publication, "json")?;
+    let manifest: Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
     manifest["stage"]["state"].as_str().map(str::to_string)
 }
 
@@ -513,11 +534,17 @@ async fn kill_9_of_the_recorder_mid_upload_then_a_restart_store_the_recording_ex
     clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
     consent(&rig.app, &id, &join, "given").await;
     let citizen = publish(&rig, &id, &join, "citizen").await;
+    let citizen_publication = citizen
+        .resource
+        .rsplit('/')
+        .next()
+        .expect("publication")
+        .to_string();
     tokio::time::sleep(Duration::from_secs(3)).await;
     proxy.stall();
     clerk_post(&rig.app, &format!("/v1/requests/{id}/call/end"), None).await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while manifest_stage(&spool, "citizen").as_deref() != Some("uploading") {
+    while manifest_stage(&spool, "citizen", &citizen_publication).as_deref() != Some("uploading") {
         assert!(Instant::now() < deadline, "the upload began");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -543,7 +570,7 @@ async fn kill_9_of_the_recorder_mid_upload_then_a_restart_store_the_recording_ex
     let stored = wait_stored(&rig, &id, 1).await;
     check_stored(&rig, &stored[0]).await;
     assert_eq!(
-        manifest_stage(&spool, "citizen").as_deref(),
+        manifest_stage(&spool, "citizen", &citizen_publication).as_deref(),
         Some("recorded")
     );
     // Once more: a second restart finds nothing to do, and nothing is stored twice.

@@ -160,7 +160,8 @@ impl CitizenRequest {
     }
 
     /// Accepted in every state (a recording finishes uploading after the call, maybe after the
-    /// close); once per participant: the same file again changes nothing, another is refused.
+    /// close); once per file: the same file again changes nothing, another version of it is
+    /// refused. A participant who reconnected has several files.
     pub(super) fn record_recording_stored(
         &self,
         command: RecordRecordingStored,
@@ -172,13 +173,13 @@ impl CitizenRequest {
         if let Some(existing) = recording
             .stored
             .iter()
-            .find(|s| s.participant == stored.participant)
+            .find(|s| s.object_key == stored.object_key)
         {
             return if existing.sha256 == stored.sha256 && existing.version_id == stored.version_id {
                 Ok(vec![])
             } else {
                 Err(CitizenRequestError::RecordingRecord(
-                    "this participant's file is already stored",
+                    "this file is already stored",
                 ))
             };
         }

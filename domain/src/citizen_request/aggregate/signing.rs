@@ -19,6 +19,25 @@ use crate::citizen_request::signature::{
     Signer, SigningMethod, check_text,
 };
 
+/// `DocumentSigned` for `signature`: the digest and signer it was asked for, with how it was
+/// signed.
+fn signed(
+    signature: &SignatureRecord,
+    evidence: SignatureEvidence,
+    seal: String,
+    at: DateTime<Utc>,
+) -> CitizenRequestEvent {
+    CitizenRequestEvent::DocumentSigned {
+        signature_id: signature.signature_id,
+        document_id: signature.document_id,
+        sha256: signature.sha256.clone(),
+        signer: signature.signer.clone(),
+        evidence,
+        seal,
+        signed_at: at,
+    }
+}
+
 /// The council's calendar day of `at`, for document expiry.
 fn council_day(at: DateTime<Utc>) -> chrono::NaiveDate {
     at.with_timezone(&chrono_tz::Europe::Madrid).date_naive()
@@ -219,17 +238,14 @@ impl CitizenRequest {
                 at: command.at,
             }]);
         }
-        Ok(vec![CitizenRequestEvent::DocumentSigned {
-            signature_id: command.signature_id,
-            document_id: signature.document_id,
-            sha256: signature.sha256.clone(),
-            signer: signature.signer.clone(),
-            evidence: SignatureEvidence::OneTimeCode {
+        Ok(vec![signed(
+            signature,
+            SignatureEvidence::OneTimeCode {
                 failed_attempts: signature.failed_attempts,
             },
-            seal: command.seal,
-            signed_at: command.at,
-        }])
+            command.seal,
+            command.at,
+        )])
     }
 
     pub(super) fn sign_on_behalf(
@@ -252,18 +268,15 @@ impl CitizenRequest {
                     max: MAX_WORDING_VERSION_CHARS,
                 },
             )?;
-        Ok(vec![CitizenRequestEvent::DocumentSigned {
-            signature_id: command.signature_id,
-            document_id: signature.document_id,
-            sha256: signature.sha256.clone(),
-            signer: signature.signer.clone(),
-            evidence: SignatureEvidence::ClerkOnBehalf {
+        Ok(vec![signed(
+            signature,
+            SignatureEvidence::ClerkOnBehalf {
                 clerk: command.clerk,
                 consent,
             },
-            seal: command.seal,
-            signed_at: command.at,
-        }])
+            command.seal,
+            command.at,
+        )])
     }
 
     /// Accepted whatever the case's state (the entry was made when the document was signed, a

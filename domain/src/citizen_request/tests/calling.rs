@@ -191,7 +191,7 @@ fn nothing_is_recorded_without_consent_given_in_this_call() {
 }
 
 #[test]
-fn a_recording_started_before_the_close_is_stored_after_it_once_per_participant() {
+fn a_recording_started_before_the_close_is_stored_after_it_once_per_file() {
     let record = |s: StoredRecording| {
         CitizenRequestCommand::RecordRecordingStored(RecordRecordingStored {
             recording_id: rec_id(),
@@ -219,7 +219,7 @@ fn a_recording_started_before_the_close_is_stored_after_it_once_per_participant(
         .given(once)
         .when(record(stored(Participant::Citizen, "cd")))
         .then_expect_error(CitizenRequestError::RecordingRecord(
-            "this participant's file is already stored",
+            "this file is already stored",
         ));
     Case::with(())
         .given(vec![booked()])
