@@ -16,7 +16,7 @@ use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{
     agenda, availability, call, documents, feeds, health, history, identity, municipal, procedures,
-    reports, requests, signatures,
+    recordings, reports, requests, signatures,
 };
 use crate::state::AppState;
 
@@ -97,6 +97,8 @@ pub fn app(state: AppState) -> Router {
             post(call::end).layer(limit(1024)),
         )
         .route("/v1/requests/{id}/call/signal", get(call::signal))
+        .route("/v1/requests/{id}/recordings", get(recordings::list))
+        .route("/v1/recordings/{rec}/access", get(recordings::access))
         .route(
             "/v1/requests/{id}/identity",
             post(identity::verify).layer(limit(32 * 1024)),

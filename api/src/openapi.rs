@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
     agenda, availability, call, documents, feeds, health, history, identity, municipal, procedures,
-    reports, requests, signatures, views,
+    recordings, reports, requests, signatures, views,
 };
 
 #[derive(OpenApi)]
@@ -37,6 +37,8 @@ use crate::routes::{
         call::consent,
         call::end,
         call::signal,
+        recordings::list,
+        recordings::access,
         identity::verify,
         signatures::request,
         signatures::list,

@@ -193,7 +193,8 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
         | CitizenRequestEvent::CallEnded { .. }
         | CitizenRequestEvent::RecordingStarted { .. }
         | CitizenRequestEvent::RecordingStored { .. }
-        | CitizenRequestEvent::RecordingFailed { .. } => NotificationPlan::default(),
+        | CitizenRequestEvent::RecordingFailed { .. }
+        | CitizenRequestEvent::RecordingAccessed { .. } => NotificationPlan::default(),
     }
 }
 

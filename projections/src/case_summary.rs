@@ -186,7 +186,8 @@ pub fn apply(
                 | CitizenRequestEvent::CallEnded { .. }
                 | CitizenRequestEvent::RecordingStarted { .. }
                 | CitizenRequestEvent::RecordingStored { .. }
-                | CitizenRequestEvent::RecordingFailed { .. } => {}
+                | CitizenRequestEvent::RecordingFailed { .. }
+                | CitizenRequestEvent::RecordingAccessed { .. } => {}
             }
             summary.updated_at = at;
             summary

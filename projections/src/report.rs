@@ -153,7 +153,8 @@ pub fn change(
         | CitizenRequestEvent::CallEnded { .. }
         | CitizenRequestEvent::RecordingStarted { .. }
         | CitizenRequestEvent::RecordingStored { .. }
-        | CitizenRequestEvent::RecordingFailed { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::RecordingFailed { .. }
+        | CitizenRequestEvent::RecordingAccessed { .. } => on_case_day(Counters::default()),
     }
 }
 

@@ -342,6 +342,61 @@ async fn both_participants_of_a_consented_call_are_recorded_and_stored_locked() 
     assert_eq!(recording_ids[0], recording_ids[1]);
     let call = call_view(&rig, &id).await;
     assert_eq!(call["status"], "ended");
+    // Auditors list the recordings and read a file; each read is recorded first, with why.
+    let auditor = staff_token("auditor", "auditor-01");
+    let listed = rig
+        .app
+        .client
+        .get(rig.app.url(&format!("/v1/requests/{id}/recordings")))
+        .bearer_auth(&auditor)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.status(), StatusCode::OK);
+    let listed: Value = listed.json().await.expect("json");
+    let file = &listed["recordings"][0]["stored"][0];
+    let key = file["object_key"].as_str().expect("key");
+    let recording = listed["recordings"][0]["id"].as_str().expect("id");
+    let access = |token: &str, query: String| {
+        rig.app
+            .client
+            .get(
+                rig.app
+                    .url(&format!("/v1/recordings/{recording}/access{query}")),
+            )
+            .bearer_auth(token)
+            .send()
+    };
+    let clerk_try = access(
+        &staff_token("clerk", "clerk-01"),
+        format!("?key={key}&why=x"),
+    )
+    .await
+    .expect("clerk");
+    assert_eq!(clerk_try.status(), StatusCode::FORBIDDEN);
+    let no_why = access(&auditor, format!("?key={key}"))
+        .await
+        .expect("no why");
+    assert_eq!(no_why.status(), StatusCode::BAD_REQUEST);
+    let read = access(&auditor, format!("?key={key}&why=complaint%202027%2F14"))
+        .await
+        .expect("read");
+    assert_eq!(read.status(), StatusCode::OK);
+    let bytes = read.bytes().await.expect("bytes");
+    assert_eq!(
+        hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+        file["sha256"].as_str().expect("sha")
+    );
+    let reads: Vec<Value> = sqlx::query_scalar(
+        "SELECT payload FROM events WHERE aggregate_id = $1 AND event_type = 'RecordingAccessed'",
+    )
+    .bind(&id)
+    .fetch_all(&rig.app.db.pool)
+    .await
+    .expect("events");
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0]["RecordingAccessed"]["why"], "complaint 2027/14");
+    assert_eq!(reads[0]["RecordingAccessed"]["by"], "staff:auditor-01");
     assert_eq!(
         call["recordings"][0]["stored"].as_array().map(Vec::len),
         Some(2)

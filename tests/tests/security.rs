@@ -176,6 +176,19 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             [U, F, F, F, F, F, F, A, A],
         ),
         (
+            Method::GET,
+            "/v1/requests/{id}/recordings",
+            Value::Null,
+            [U, F, F, F, A, F, F, F, A],
+        ),
+        // No such recording: allowed callers get 404.
+        (
+            Method::GET,
+            "/v1/recordings/0190a0b0-0000-7000-8000-000000000000/access?key=k&why=audit",
+            Value::Null,
+            [U, F, F, F, A, F, F, F, A],
+        ),
+        (
             Method::POST,
             "/v1/requests/{id}/identity",
             json!({ "method": "document_on_camera", "document": {

@@ -79,7 +79,7 @@ pub struct StoredView {
     pub retain_until: DateTime<Utc>,
 }
 
-fn recording_view(r: &RecordingRecord) -> RecordingView {
+pub(crate) fn recording_view(r: &RecordingRecord) -> RecordingView {
     RecordingView {
         id: r.recording_id,
         call_id: r.call_id,

@@ -11,6 +11,7 @@ pub mod history;
 pub mod identity;
 pub mod municipal;
 pub mod procedures;
+pub mod recordings;
 pub mod reports;
 pub mod requests;
 pub mod responses;

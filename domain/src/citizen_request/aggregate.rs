@@ -535,6 +535,7 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::StartRecording(c) => self.start_recording(c)?,
             CitizenRequestCommand::RecordRecordingStored(c) => self.record_recording_stored(c)?,
             CitizenRequestCommand::RecordRecordingFailed(c) => self.record_recording_failed(c)?,
+            CitizenRequestCommand::RecordRecordingAccess(c) => self.record_recording_access(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -643,7 +644,8 @@ impl Aggregate for CitizenRequest {
             | CitizenRequestEvent::CallEnded { .. }
             | CitizenRequestEvent::RecordingStarted { .. }
             | CitizenRequestEvent::RecordingStored { .. }
-            | CitizenRequestEvent::RecordingFailed { .. }) => self.apply_calling(calling),
+            | CitizenRequestEvent::RecordingFailed { .. }
+            | CitizenRequestEvent::RecordingAccessed { .. }) => self.apply_calling(calling),
         }
     }
 }

@@ -214,6 +214,16 @@ pub struct RecordRecordingFailed {
     pub at: DateTime<Utc>,
 }
 
+/// Record a read of a recording's file, before it is handed out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRecordingAccess {
+    pub recording_id: uuid::Uuid,
+    pub object_key: String,
+    pub by: String,
+    pub why: String,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CitizenRequestCommand {
     Book(BookAppointment),
@@ -237,4 +247,5 @@ pub enum CitizenRequestCommand {
     StartRecording(StartRecording),
     RecordRecordingStored(RecordRecordingStored),
     RecordRecordingFailed(RecordRecordingFailed),
+    RecordRecordingAccess(RecordRecordingAccess),
 }

@@ -256,6 +256,14 @@ pub enum CitizenRequestEvent {
         reason: String,
         failed_at: DateTime<Utc>,
     },
+    /// Someone read a recording's file: who, when and why.
+    RecordingAccessed {
+        recording_id: uuid::Uuid,
+        object_key: String,
+        by: String,
+        why: String,
+        at: DateTime<Utc>,
+    },
 }
 
 /// One document the clerk asks for, named in both languages.
@@ -290,6 +298,7 @@ impl DomainEvent for CitizenRequestEvent {
             Self::RecordingStarted { .. } => "RecordingStarted",
             Self::RecordingStored { .. } => "RecordingStored",
             Self::RecordingFailed { .. } => "RecordingFailed",
+            Self::RecordingAccessed { .. } => "RecordingAccessed",
         }
         .to_string()
     }

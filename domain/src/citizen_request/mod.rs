@@ -22,9 +22,9 @@ pub use call::{
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
     ConfirmSignature, DocumentToSign, EndCall, RecordConsent, RecordDocumentAccess, RecordNoShow,
-    RecordNotification, RecordRecordingFailed, RecordRecordingStored, RecordRegistryEntry,
-    RequestDocuments, RequestSignature, RescheduleAppointment, ReviewDocument, SignOnBehalf,
-    StartCall, StartRecording, VerifyIdentity,
+    RecordNotification, RecordRecordingAccess, RecordRecordingFailed, RecordRecordingStored,
+    RecordRegistryEntry, RequestDocuments, RequestSignature, RescheduleAppointment, ReviewDocument,
+    SignOnBehalf, StartCall, StartRecording, VerifyIdentity,
 };
 pub use documents::{
     AttachedDocument, DocumentMediaType, DocumentReview, MAX_DOCUMENT_REASON_CHARS,

@@ -75,6 +75,21 @@ pub async fn start(
     }
 }
 
+/// The case a recording belongs to, from its `RecordingStarted` event.
+pub async fn recording_case(
+    pool: &sqlx::PgPool,
+    recording_id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT aggregate_id FROM events WHERE event_type = 'RecordingStarted' \
+         AND payload -> 'RecordingStarted' ->> 'recording_id' = $1 LIMIT 1",
+    )
+    .bind(recording_id.to_string())
+    .fetch_optional(pool)
+    .await?;
+    Ok(id.and_then(|id| Uuid::parse_str(&id).ok()))
+}
+
 /// Records the citizen's answer to recording.
 pub async fn consent(
     booking: &BookingService,

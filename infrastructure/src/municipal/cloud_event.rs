@@ -44,7 +44,8 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::CallEnded { .. }
         | CitizenRequestEvent::RecordingStarted { .. }
         | CitizenRequestEvent::RecordingStored { .. }
-        | CitizenRequestEvent::RecordingFailed { .. } => None,
+        | CitizenRequestEvent::RecordingFailed { .. }
+        | CitizenRequestEvent::RecordingAccessed { .. } => None,
     }
 }
 

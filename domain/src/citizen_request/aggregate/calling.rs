@@ -9,7 +9,8 @@ use crate::citizen_request::call::{
     MAX_RECORDING_REASON_CHARS, RecordingRecord,
 };
 use crate::citizen_request::commands::{
-    EndCall, RecordConsent, RecordRecordingFailed, RecordRecordingStored, StartCall, StartRecording,
+    EndCall, RecordConsent, RecordRecordingAccess, RecordRecordingFailed, RecordRecordingStored,
+    StartCall, StartRecording,
 };
 use crate::citizen_request::error::CitizenRequestError;
 use crate::citizen_request::events::CitizenRequestEvent;
@@ -226,6 +227,36 @@ impl CitizenRequest {
             participant: command.participant,
             reason,
             failed_at: command.at,
+        }])
+    }
+
+    /// Recorded in every state, like a document's: an auditor reading a closed case's recording
+    /// is a fact of the case. Only a stored file can be read.
+    pub(super) fn record_recording_access(
+        &self,
+        command: RecordRecordingAccess,
+    ) -> Result<Vec<CitizenRequestEvent>, CitizenRequestError> {
+        let recording = self
+            .recording(command.recording_id)
+            .ok_or(CitizenRequestError::RecordingNotFound(command.recording_id))?;
+        if !recording
+            .stored
+            .iter()
+            .any(|s| s.object_key == command.object_key)
+        {
+            return Err(CitizenRequestError::RecordingNotFound(command.recording_id));
+        }
+        let why = check_text(&command.why, MAX_RECORDING_REASON_CHARS, false).ok_or(
+            CitizenRequestError::AccessReason {
+                max: MAX_RECORDING_REASON_CHARS,
+            },
+        )?;
+        Ok(vec![CitizenRequestEvent::RecordingAccessed {
+            recording_id: command.recording_id,
+            object_key: command.object_key,
+            by: command.by,
+            why,
+            at: command.at,
         }])
     }
 

@@ -253,3 +253,48 @@ fn a_call_ends_once_whatever_the_case_state() {
         .when(end())
         .then_expect_error(CitizenRequestError::NoCallInProgress);
 }
+
+#[test]
+fn every_read_of_a_stored_file_is_recorded_with_why_even_after_the_close() {
+    let access = |key: String, why: &str| {
+        CitizenRequestCommand::RecordRecordingAccess(RecordRecordingAccess {
+            recording_id: rec_id(),
+            object_key: key,
+            by: "staff:auditor-1".into(),
+            why: why.into(),
+            at: t(12, 0),
+        })
+    };
+    let file = stored(Participant::Citizen, "ab");
+    let history = vec![
+        booked(),
+        started(),
+        given(),
+        recording_started(),
+        CitizenRequestEvent::RecordingStored {
+            recording_id: rec_id(),
+            stored: file.clone(),
+        },
+        closed(),
+    ];
+    Case::with(())
+        .given(history.clone())
+        .when(access(file.object_key.clone(), " complaint 2027/14 "))
+        .then_expect_events(vec![CitizenRequestEvent::RecordingAccessed {
+            recording_id: rec_id(),
+            object_key: file.object_key.clone(),
+            by: "staff:auditor-1".into(),
+            why: "complaint 2027/14".into(),
+            at: t(12, 0),
+        }]);
+    Case::with(())
+        .given(history.clone())
+        .when(access(file.object_key.clone(), " "))
+        .then_expect_error(CitizenRequestError::AccessReason {
+            max: MAX_RECORDING_REASON_CHARS,
+        });
+    Case::with(())
+        .given(history)
+        .when(access("another/key.webm".into(), "audit"))
+        .then_expect_error(CitizenRequestError::RecordingNotFound(rec_id()));
+}
