@@ -121,7 +121,12 @@ impl Publisher {
 }
 
 impl Drop for Publisher {
+    /// Stops on a thread of its own: a webrtcbin going down can take its time, and a test must
+    /// not hang on it.
     fn drop(&mut self) {
-        let _ = self.pipeline.set_state(gst::State::Null);
+        let pipeline = self.pipeline.clone();
+        std::thread::spawn(move || {
+            let _ = pipeline.set_state(gst::State::Null);
+        });
     }
 }

@@ -212,9 +212,12 @@ impl Session {
                 |_, _| gst::PadProbeReturn::Drop,
             );
         }
+        // One thread per depayloader: EOS is serialised, so it waits for the pad's stream lock,
+        // which a streaming thread holds while the muxer waits for the other track. Sent one
+        // after the other, the first could wait forever for the second.
         for depay in &self.depayloaders {
             if let Some(sink) = depay.static_pad("sink") {
-                sink.send_event(gst::event::Eos::new());
+                std::thread::spawn(move || sink.send_event(gst::event::Eos::new()));
             }
         }
         let finalised = self.eos.recv_timeout(within).is_ok();
