@@ -440,6 +440,29 @@ pub async fn issue_link(app: &TestApp, id: &str, purpose: &str) -> String {
         .to_string()
 }
 
+/// The start of a 30-minute slot `quarters` quarter hours after the next one, for a call that
+/// must open now; moved to the next local midnight when it would cross one (the test calendar
+/// opens 00:00-24:00, and a slot may not span two days).
+pub fn soon_slot(quarters: i64) -> DateTime<Utc> {
+    use chrono::DurationRound;
+    let start = (Utc::now() + ChronoDuration::minutes(1))
+        .duration_trunc(ChronoDuration::minutes(15))
+        .expect("truncated")
+        + ChronoDuration::minutes(15 * (1 + quarters));
+    let madrid = chrono_tz::Europe::Madrid;
+    let local_start = start.with_timezone(&madrid);
+    let local_end = (start + ChronoDuration::minutes(29)).with_timezone(&madrid);
+    if local_start.date_naive() == local_end.date_naive() {
+        return start;
+    }
+    local_end
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|midnight| midnight.and_local_timezone(madrid).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .expect("local midnight")
+}
+
 /// The S3 server with Object Lock the test script started (LocalStack's S3): tests of storage
 /// fail, on purpose, without it.
 pub fn s3_endpoint() -> String {

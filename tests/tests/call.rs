@@ -2,7 +2,6 @@
 //! clerk in one call, consent through the join link, and the signalling WebSocket relaying
 //! between exactly the two participants.
 
-use chrono::{Duration as Span, DurationRound, Utc};
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -17,11 +16,9 @@ async fn app() -> TestApp {
 
 /// Books the quarter hour `quarters` after the next one (the window opens an hour before).
 async fn book_soon(app: &TestApp, quarters: i64) -> String {
-    let start = (Utc::now() + Span::minutes(1))
-        .duration_trunc(Span::minutes(15))
-        .expect("truncated")
-        + Span::minutes(15 * (1 + quarters));
-    let response = app.book(&booking_body("PADRON-ALTA", start)).await;
+    let response = app
+        .book(&booking_body("PADRON-ALTA", tests::soon_slot(quarters)))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json::<Value>().await.expect("json")["id"]
         .as_str()
@@ -107,7 +104,15 @@ async fn a_call_opens_only_inside_its_window_and_consent_needs_a_call() {
     let mut settings = open_settings();
     settings.call.early_join_minutes = 5;
     let app = spawn_app_with(settings).await;
-    let later = book_soon(&app, 8).await;
+    // Tomorrow at 10:00: far outside a 5-minute early join.
+    let response = app
+        .book(&booking_body("PADRON-ALTA", tests::local_at(1, 10, 0)))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let later = response.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
     let early = start_as(&app, &later, "clerk-01").await;
     assert_eq!(early.status(), StatusCode::CONFLICT);
     let problem: Value = early.json().await.expect("problem");

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{Duration as Span, DurationRound, Utc};
+use chrono::{Duration as Span, Utc};
 use infrastructure::config::Settings;
 use infrastructure::object_store::s3::S3Store;
 use infrastructure::object_store::{Bucket, ObjectStore, RetentionMode};
@@ -99,11 +99,9 @@ async fn rig() -> Rig {
 
 /// Books the next quarter hour, so that the call can open now.
 async fn book_now(app: &TestApp) -> String {
-    let start = (Utc::now() + Span::minutes(1))
-        .duration_trunc(Span::minutes(15))
-        .expect("truncated")
-        + Span::minutes(15);
-    let response = app.book(&booking_body("PADRON-ALTA", start)).await;
+    let response = app
+        .book(&booking_body("PADRON-ALTA", tests::soon_slot(0)))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json::<Value>().await.expect("json")["id"]
         .as_str()
