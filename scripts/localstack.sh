@@ -8,11 +8,14 @@
 #   scripts/localstack.sh run [PORT]   install, then run S3 in the foreground on 127.0.0.1:PORT
 #                                      (default 4566) until SIGINT (Ctrl-C)
 #
-# LocalStack 4.14 (`localstack-core`, pinned with every dependency in
-# scripts/localstack-requirements.txt: newer cbor2 and pyopenssl break it) needs Python 3.13.
-# It is looked for in ARRETA_LOCALSTACK_PYTHON, then `python3.13` on PATH, then pyenv's versions
-# (~/.pyenv/versions/3.13.*). Without one the script stops with an error: the retention tests
-# are never skipped silently.
+# LocalStack 4.13.1 (`localstack-core`, pinned with every dependency in
+# scripts/localstack-requirements.txt: 4.14 and later fail on Python 3.11, newer cbor2 and pyopenssl
+# break it) runs on Debian 12's own Python 3.11, `/usr/bin/python3` (packages python3 and
+# python3-venv); ARRETA_LOCALSTACK_PYTHON names another Python (3.11 or newer) instead. Without one
+# the script stops with an error: the retention tests are never skipped silently.
+#
+# It runs through scripts/localstack-launcher.py, which fixes LocalStack's SIGINT shutdown (it
+# sometimes hung) without touching the installed packages.
 #
 # It keeps nothing across restarts: every run starts with no buckets.
 # scripts/test.sh starts it in the background through `start_localstack` (scripts/lib.sh).
@@ -21,7 +24,9 @@ set -euo pipefail
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 REQUIREMENTS="$SCRIPT_DIR/localstack-requirements.txt"
+LAUNCHER="$SCRIPT_DIR/localstack-launcher.py"
 VENV="$ROOT/.venv-localstack"
+SYSTEM_PYTHON=/usr/bin/python3
 STAMP="$VENV/.arreta-requirements.sha256"
 
 die() {
@@ -30,29 +35,11 @@ die() {
 }
 
 python_ok() {
-    "$1" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info[:2] == (3, 13) else 1)' >/dev/null 2>&1
-}
-
-find_python() {
-    local candidate
-    if [ -n "${ARRETA_LOCALSTACK_PYTHON:-}" ]; then
-        echo "$ARRETA_LOCALSTACK_PYTHON"
-        return 0
-    fi
-    # A pyenv shim on PATH may exist and still fail (3.13 not selected): python_ok runs it.
-    if command -v python3.13 >/dev/null 2>&1 && python_ok python3.13; then
-        echo python3.13
-        return 0
-    fi
-    local pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
-    for candidate in "$pyenv_root"/versions/3.13*/bin/python3.13 "$pyenv_root"/versions/3.13*/bin/python3; do
-        [ -x "$candidate" ] && python_ok "$candidate" && { echo "$candidate"; return 0; }
-    done
-    return 1
+    "$1" -c 'import sys, venv, ensurepip; sys.exit(0 if sys.version_info[:2] >= (3, 11) else 1)' >/dev/null 2>&1
 }
 
 venv_healthy() {
-    [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import localstack.runtime.main' >/dev/null 2>&1
+    [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import localstack.runtime.main, localstack.runtime.server.hypercorn' >/dev/null 2>&1
 }
 
 ensure_venv() {
@@ -62,11 +49,14 @@ ensure_venv() {
     if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ] && venv_healthy; then
         return 0
     fi
-    if [ -n "${ARRETA_LOCALSTACK_PYTHON:-}" ] && ! python_ok "$ARRETA_LOCALSTACK_PYTHON"; then
-        die "ARRETA_LOCALSTACK_PYTHON=$ARRETA_LOCALSTACK_PYTHON is not a Python 3.13 with the venv and ensurepip modules"
+    # Debian's own Python, never the first python3 on PATH (which may be a pyenv shim).
+    python="${ARRETA_LOCALSTACK_PYTHON:-$SYSTEM_PYTHON}"
+    if ! python_ok "$python"; then
+        if [ -n "${ARRETA_LOCALSTACK_PYTHON:-}" ]; then
+            die "ARRETA_LOCALSTACK_PYTHON=$ARRETA_LOCALSTACK_PYTHON is not a Python 3.11 or newer with the venv and ensurepip modules"
+        fi
+        die "LocalStack's S3 (the object-storage tests' server) needs Debian's Python 3.11 with venv ($SYSTEM_PYTHON; \`apt-get install python3 python3-venv\`) or ARRETA_LOCALSTACK_PYTHON set to a Python 3.11 or newer. The tests are not run without it."
     fi
-    python=$(find_python) ||
-        die "LocalStack's S3 (the object-storage tests' server) needs Python 3.13 and none was found: install it (e.g. \`pyenv install 3.13\`) or set ARRETA_LOCALSTACK_PYTHON to one. The tests are not run without it."
     if [ -e "$VENV" ]; then
         [ -f "$VENV/pyvenv.cfg" ] || die "$VENV exists but is not a virtualenv; move it away and run again"
         echo "==> $REQUIREMENTS changed (or the virtualenv is broken): rebuilding $VENV"
@@ -111,21 +101,16 @@ case "${1:-}" in
         state_dir="${ARRETA_LOCALSTACK_STATE_DIR:-${TMPDIR:-/tmp}/arreta-localstack-$port}"
         mkdir -p "$state_dir"
         cd "$state_dir"
-        # A background job of a non-interactive shell starts with SIGINT ignored, and Python then
-        # never turns SIGINT into KeyboardInterrupt: give SIGINT its default meaning back, since
-        # SIGINT is how LocalStack stops (SIGTERM does not stop it reliably).
+        # SIGINT is how LocalStack stops (SIGTERM does not stop it reliably); the launcher gives
+        # SIGINT back its meaning (a background job starts with it ignored) and fixes the shutdown.
         exec env GATEWAY_SERVER=hypercorn GATEWAY_LISTEN="127.0.0.1:$port" SERVICES=s3 \
             EAGER_SERVICE_LOADING=1 DNS_ADDRESS=0 DISABLE_EVENTS=1 SKIP_SSL_CERT_DOWNLOAD=1 \
             S3_SKIP_SIGNATURE_VALIDATION=0 \
             LOCALSTACK_VOLUME_DIR="$state_dir/volume" FILESYSTEM_ROOT="$state_dir/filesystem" \
-            "$VENV/bin/python" -c '
-import runpy, signal
-signal.signal(signal.SIGINT, signal.default_int_handler)
-runpy.run_module("localstack.runtime.main", run_name="__main__", alter_sys=True)
-'
+            "$VENV/bin/python" "$LAUNCHER"
         ;;
     -h | --help | "")
-        sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
         [ -n "${1:-}" ]
         ;;
     *)

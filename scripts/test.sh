@@ -32,3 +32,4 @@ echo "==> cargo test"
 cargo test --workspace --locked
 echo "==> schemathesis against the running server"
 bash scripts/fuzz-api.sh
+bash scripts/browser-tests.sh

@@ -26,6 +26,9 @@ pub fn app(state: AppState) -> Router {
     let body_limit = state.settings.body_limit_bytes;
     let timeout = Duration::from_secs(state.settings.request_timeout_seconds);
     let idempotent = || middleware::from_fn_with_state(state.clone(), idempotency::idempotent);
+    let cors = std::sync::Arc::new(infrastructure::cors::CorsPolicy::api(
+        state.settings.cors_origins(),
+    ));
     // Bodies are small JSON documents: each route accepts what its largest valid body needs.
     let limit = |bytes: usize| DefaultBodyLimit::max(bytes.min(body_limit));
     let document_limit = usize::try_from(state.settings.storage.max_document_bytes)
@@ -93,6 +96,10 @@ pub fn app(state: AppState) -> Router {
             post(call::consent).layer(limit(1024)),
         )
         .route(
+            "/v1/requests/{id}/call/presence",
+            post(call::presence).layer(limit(1024)),
+        )
+        .route(
             "/v1/requests/{id}/call/end",
             post(call::end).layer(limit(1024)),
         )
@@ -145,6 +152,8 @@ pub fn app(state: AppState) -> Router {
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", document()))
+        // The call pages (HTML, scripts, styles): not API operations, so not in the document.
+        .merge(crate::pages::router(&state.settings))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::new())
@@ -158,5 +167,10 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost: a preflight is answered before anything asks who is calling.
+        .layer(middleware::from_fn_with_state(
+            cors,
+            infrastructure::cors::cors,
+        ))
         .with_state(state)
 }

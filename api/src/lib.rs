@@ -6,12 +6,12 @@ pub mod extract;
 pub mod idempotency;
 pub mod messages;
 pub mod openapi;
+pub mod pages;
 pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;
 pub mod server;
-pub mod signalling;
 pub mod state;
 
 pub use app::app;

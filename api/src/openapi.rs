@@ -35,6 +35,7 @@ use crate::routes::{
         call::start,
         call::get,
         call::consent,
+        call::presence,
         call::end,
         call::signal,
         recordings::list,

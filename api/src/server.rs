@@ -86,6 +86,7 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
             i64::try_from(settings.signing.code_ttl_seconds).unwrap_or(600),
         ),
     });
+    let signalling = Arc::new(infrastructure::calls::signalling::Hub::new(pool.clone()));
     Ok(AppState {
         pool,
         booking,
@@ -94,7 +95,7 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
         rate_limiter,
         objects,
         signing,
-        signalling: Arc::new(crate::signalling::Hub::default()),
+        signalling,
     })
 }
 

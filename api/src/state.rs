@@ -21,6 +21,6 @@ pub struct AppState {
     pub objects: Arc<dyn ObjectStore>,
     /// Identification, signatures and the sealing key.
     pub signing: Arc<SigningService>,
-    /// The call rooms for signalling (in this process).
-    pub signalling: Arc<crate::signalling::Hub>,
+    /// The calls' signalling, relayed through PostgreSQL (any replica may hold either side).
+    pub signalling: Arc<infrastructure::calls::signalling::Hub>,
 }

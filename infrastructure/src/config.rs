@@ -82,6 +82,7 @@ pub struct Settings {
     pub signing: crate::signing::SigningSettings,
     pub call: crate::calls::CallSettings,
     pub recorder: crate::calls::RecorderSettings,
+    pub cors: crate::cors::CorsSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -415,6 +416,7 @@ impl Default for Settings {
             signing: crate::signing::SigningSettings::default(),
             call: crate::calls::CallSettings::default(),
             recorder: crate::calls::RecorderSettings::default(),
+            cors: crate::cors::CorsSettings::default(),
         }
     }
 }
@@ -537,7 +539,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 22] = [
+const TOP_LEVEL_KEYS: [&str; 23] = [
     "profile",
     "listen",
     "database_url",
@@ -560,9 +562,22 @@ const TOP_LEVEL_KEYS: [&str; 22] = [
     "signing",
     "call",
     "recorder",
+    "cors",
 ];
 
 impl Settings {
+    /// The browser origins allowed to call the api and the recorder: `cors.allowed_origins`,
+    /// or the origin of `mail.public_url` (where Arreta's own pages are) when none are set.
+    pub fn cors_origins(&self) -> Vec<String> {
+        if self.cors.allowed_origins.is_empty() {
+            crate::cors::origin_of(&self.mail.public_url)
+                .into_iter()
+                .collect()
+        } else {
+            self.cors.allowed_origins.clone()
+        }
+    }
+
     /// Defaults, then the file, then the environment.
     pub fn load() -> Result<Self, ConfigError> {
         let file = std::env::var_os("ARRETA_CONFIG")
@@ -613,6 +628,17 @@ impl Settings {
             .call
             .validate(settings.profile == Profile::Production)
             .map_err(ConfigError::Invalid)?;
+        settings
+            .recorder
+            .validate(settings.call.turn.as_ref())
+            .map_err(ConfigError::Invalid)?;
+        for origin in &settings.cors.allowed_origins {
+            if crate::cors::origin_of(origin).as_deref() != Some(origin.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "cors.allowed_origins holds origins (scheme://host[:port]), not {origin:?}"
+                )));
+            }
+        }
         Ok(settings)
     }
 

@@ -8,6 +8,7 @@ pub mod calls;
 pub mod clock;
 pub mod command_bus;
 pub mod config;
+pub mod cors;
 pub mod database;
 pub mod documents;
 pub mod feeds;

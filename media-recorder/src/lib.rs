@@ -2,6 +2,7 @@
 //! and WORM upload, run as its own process (`arreta-recorder`) so that a crash in a media
 //! pipeline never takes the api down.
 
+pub mod offer;
 pub mod probe;
 pub mod publisher;
 pub mod session;
@@ -66,6 +67,7 @@ pub async fn start(settings: &Settings) -> Result<whip::WhipState, StartError> {
         booking,
         objects,
         settings.recorder.clone(),
+        settings.call.turn.clone(),
         spool,
     ));
     match recorder.resume().await {

@@ -44,11 +44,14 @@ async fn run(settings: Settings) -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     // Tests and scripts read this line to find the port when listening on port 0.
     println!("arreta-recorder listening on http://{address}");
-    let served = axum::serve(listener, media_recorder::whip::router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+    let served = axum::serve(
+        listener,
+        media_recorder::whip::router(state, settings.cors_origins()),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     rounds.abort();
     served.map_err(|e| e.to_string())
 }

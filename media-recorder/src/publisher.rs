@@ -1,6 +1,8 @@
 //! A WebRTC publisher made of GStreamer test sources: what a browser does in a call, for the
-//! end-to-end tests and the benchmark. VP8 video and Opus audio from `videotestsrc` and
-//! `audiotestsrc`, offered without trickle (every candidate in the offer).
+//! end-to-end tests and the benchmark. Opus audio and VP8 (or H264) video from `audiotestsrc`
+//! and `videotestsrc`, offered without trickle (every candidate in the offer). With
+//! `dressed_as`, its offer wears a browser's captured codec lines (payload types, fmtp, header
+//! extensions) over its own transport, so the recorder answers what that browser offered.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -19,19 +21,72 @@ fn error(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+/// What a publisher sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sending {
+    pub h264: bool,
+    pub audio_payload: u8,
+    pub video_payload: u8,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+}
+
+impl Default for Sending {
+    /// 320x240 at 15 fps VP8 and a 440 Hz Opus tone.
+    fn default() -> Self {
+        Self {
+            h264: false,
+            audio_payload: 97,
+            video_payload: 96,
+            width: 320,
+            height: 240,
+            fps: 15,
+        }
+    }
+}
+
 impl Publisher {
-    /// A publisher sending 320x240 at 15 fps and a 440 Hz tone; gives it with its SDP offer.
+    /// A publisher sending the default media; gives it with its SDP offer.
     pub fn start(local_addresses: &[String], timeout: Duration) -> Result<(Self, String), String> {
+        Self::start_with(Sending::default(), local_addresses, timeout)
+    }
+
+    /// A publisher sending `sending`; gives it with its SDP offer (audio first, then video, as
+    /// browsers order a camera-and-microphone stream).
+    pub fn start_with(
+        sending: Sending,
+        local_addresses: &[String],
+        timeout: Duration,
+    ) -> Result<(Self, String), String> {
         crate::init().map_err(error)?;
-        let pipeline = gst::parse::launch(
+        let Sending {
+            audio_payload: apt,
+            video_payload: vpt,
+            width,
+            height,
+            fps,
+            ..
+        } = sending;
+        let video = if sending.h264 {
+            format!(
+                "openh264enc bitrate=300000 ! video/x-h264,profile=constrained-baseline ! h264parse \
+                   ! rtph264pay pt={vpt} config-interval=-1 ! application/x-rtp,media=video,encoding-name=H264,payload={vpt}"
+            )
+        } else {
+            format!(
+                "vp8enc deadline=1 target-bitrate=300000 ! rtpvp8pay pt={vpt} \
+                   ! application/x-rtp,media=video,encoding-name=VP8,payload={vpt}"
+            )
+        };
+        let pipeline = gst::parse::launch(&format!(
             "webrtcbin name=send bundle-policy=max-bundle \
-             videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,height=240,framerate=15/1 \
-               ! vp8enc deadline=1 target-bitrate=300000 ! rtpvp8pay pt=96 \
-               ! application/x-rtp,media=video,encoding-name=VP8,payload=96 ! send. \
              audiotestsrc is-live=true wave=sine freq=440 ! audioconvert ! audioresample \
-               ! opusenc ! rtpopuspay pt=97 \
-               ! application/x-rtp,media=audio,encoding-name=OPUS,payload=97 ! send.",
-        )
+               ! opusenc ! rtpopuspay pt={apt} \
+               ! application/x-rtp,media=audio,encoding-name=OPUS,payload={apt} ! send. \
+             videotestsrc is-live=true pattern=ball ! video/x-raw,width={width},height={height},framerate={fps}/1 \
+               ! {video} ! send."
+        ))
         .map_err(error)?
         .downcast::<gst::Pipeline>()
         .map_err(|_| "not a pipeline".to_string())?;
@@ -118,6 +173,67 @@ impl Publisher {
         }
         false
     }
+}
+
+/// `offer` (this publisher's own) wearing `browser`'s codec lines: each section keeps its
+/// transport, mid, SSRCs and candidates, and takes the browser section's format list, rtpmap,
+/// fmtp, rtcp-fb and header extensions. Sections pair up in order (audio, then video).
+pub fn dressed_as(offer: &str, browser: &str) -> Result<String, String> {
+    fn sections(sdp: &str) -> (Vec<&str>, Vec<Vec<&str>>) {
+        let mut session = Vec::new();
+        let mut sections: Vec<Vec<&str>> = Vec::new();
+        for line in sdp
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .filter(|l| !l.is_empty())
+        {
+            if line.starts_with("m=") {
+                sections.push(vec![line]);
+            } else if let Some(section) = sections.last_mut() {
+                section.push(line);
+            } else {
+                session.push(line);
+            }
+        }
+        (session, sections)
+    }
+    let codec_line = |l: &str| {
+        ["a=rtpmap:", "a=fmtp:", "a=rtcp-fb:", "a=extmap:"]
+            .iter()
+            .any(|p| l.starts_with(p))
+    };
+    let (session, own) = sections(offer);
+    let (_, theirs) = sections(browser);
+    if own.len() != theirs.len() {
+        return Err(format!(
+            "{} sections here, {} in the browser's offer",
+            own.len(),
+            theirs.len()
+        ));
+    }
+    let mut out = String::new();
+    for line in session {
+        out.push_str(line);
+        out.push_str("\r\n");
+    }
+    for (mine, browsers) in own.iter().zip(&theirs) {
+        let mut m = mine[0].split(' ').take(3).collect::<Vec<_>>().join(" ");
+        for format in browsers[0].split(' ').skip(3) {
+            m.push(' ');
+            m.push_str(format);
+        }
+        out.push_str(&m);
+        out.push_str("\r\n");
+        for line in mine.iter().skip(1).filter(|l| !codec_line(l)) {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+        for line in browsers.iter().skip(1).filter(|l| codec_line(l)) {
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+    }
+    Ok(out)
 }
 
 impl Drop for Publisher {

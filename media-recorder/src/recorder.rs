@@ -18,13 +18,13 @@ use domain::citizen_request::{
 };
 use domain::metadata::{EventMetadata, Role};
 use infrastructure::booking::{BookingError, BookingService};
-use infrastructure::calls::RecorderSettings;
+use infrastructure::calls::{RecorderSettings, TurnSettings};
 use infrastructure::object_store::hashing::reader_stream;
 use infrastructure::object_store::{Bucket, ObjectStore, PutOptions};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::session::{Session, SessionError};
+use crate::session::{IceConfig, Session, SessionError};
 use crate::spool::{Manifest, Spool, Stage};
 
 #[derive(Debug, thiserror::Error)]
@@ -74,8 +74,22 @@ pub struct Recorder {
     pub booking: Arc<BookingService>,
     pub objects: Arc<dyn ObjectStore>,
     pub settings: RecorderSettings,
+    /// `[call.turn]`, for the recorder's own TURN credentials.
+    pub turn: Option<TurnSettings>,
     pub spool: Spool,
     publications: Mutex<HashMap<Uuid, Publication>>,
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986), for user info in a URL.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn metadata(correlation: Uuid) -> EventMetadata {
@@ -90,12 +104,14 @@ impl Recorder {
         booking: Arc<BookingService>,
         objects: Arc<dyn ObjectStore>,
         settings: RecorderSettings,
+        turn: Option<TurnSettings>,
         spool: Spool,
     ) -> Self {
         Self {
             booking,
             objects,
             settings,
+            turn,
             spool,
             publications: Mutex::new(HashMap::new()),
         }
@@ -185,6 +201,10 @@ impl Recorder {
         publication: Uuid,
         offer: String,
     ) -> Result<Session, PublishError> {
+        // A bad offer is refused before anything is written.
+        let container = crate::offer::plan(&offer)
+            .map_err(|e| PublishError::Session(e.into()))?
+            .container;
         let now = self.booking.now();
         self.booking
             .execute(
@@ -204,15 +224,47 @@ impl Recorder {
             publication,
             stage: Stage::Recording,
             started_at: now,
+            container,
         };
         self.spool.save(&manifest).map_err(PublishError::Spool)?;
         let file = self.spool.media(&manifest);
-        let addresses = self.settings.local_ice_addresses.clone();
-        let timeout = Duration::from_millis(self.settings.ice_gathering_timeout_ms);
-        tokio::task::spawn_blocking(move || Session::start(&offer, &file, &addresses, timeout))
+        let ice = self.ice_config(request_id, participant);
+        tokio::task::spawn_blocking(move || Session::start(&offer, &file, &ice))
             .await
             .map_err(|e| PublishError::Session(SessionError::Pipeline(e.to_string())))?
             .map_err(PublishError::from)
+    }
+
+    /// The ICE agent's settings for one publication; a TURN credential of its own when the
+    /// recorder is reached through TURN.
+    fn ice_config(&self, request_id: Uuid, participant: Participant) -> IceConfig {
+        let settings = &self.settings;
+        let turn_server = match (&settings.turn_server, &self.turn) {
+            (Some(server), Some(turn)) => {
+                let credential = turn.credential(
+                    request_id,
+                    &format!("recorder-{}", participant.as_str()),
+                    Utc::now(),
+                );
+                // webrtcbin takes `turn://user:password@host:port`; both are URL-encoded.
+                server.split_once("://").map(|(scheme, host)| {
+                    format!(
+                        "{scheme}://{}:{}@{host}",
+                        url_encode(&credential.username),
+                        url_encode(&credential.password)
+                    )
+                })
+            }
+            _ => None,
+        };
+        IceConfig {
+            local_addresses: settings.local_ice_addresses.clone(),
+            stun_server: settings.stun_server.clone(),
+            turn_server,
+            port_range: settings.rtp_port_range.map(|[first, last]| (first, last)),
+            advertised_address: settings.advertised_address.clone(),
+            gathering_timeout: Duration::from_millis(settings.ice_gathering_timeout_ms),
+        }
     }
 
     /// Ends a publication (WHIP `DELETE`); whether it was one.
@@ -235,10 +287,15 @@ impl Recorder {
         mut stopped: watch::Receiver<bool>,
     ) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
+        let gone_after = Duration::from_millis(self.settings.disconnect_timeout_ms);
         loop {
             tokio::select! {
                 _ = stopped.changed() => break,
                 _ = tokio::time::sleep(poll) => {}
+            }
+            if session.gone_for() >= gone_after {
+                tracing::info!(%request_id, %recording, "the publisher is gone (no media, or ICE lost); its file is stored up to here");
+                break;
             }
             match self.booking.load(request_id).await {
                 Ok((case, _)) => {
@@ -390,11 +447,12 @@ impl Recorder {
             .await
             .map_err(|e| Failure::Transient(e.to_string()))?;
         let key = format!(
-            "{}/{}/{}-{}.webm",
+            "{}/{}/{}-{}.{}",
             manifest.request_id,
             manifest.recording_id,
             manifest.participant.as_str(),
-            manifest.publication
+            manifest.publication,
+            manifest.container.extension()
         );
         let stored = self
             .objects
@@ -403,7 +461,7 @@ impl Recorder {
                 &key,
                 reader_stream(body),
                 PutOptions {
-                    content_type: Some("video/webm".into()),
+                    content_type: Some(manifest.container.content_type().into()),
                     retain_until: None,
                 },
             )
@@ -429,6 +487,7 @@ impl Recorder {
         let command = CitizenRequestCommand::RecordRecordingFailed(RecordRecordingFailed {
             recording_id: manifest.recording_id,
             participant: Some(manifest.participant),
+            publication: Some(manifest.publication),
             reason: reason.clone(),
             at: self.booking.now(),
         });

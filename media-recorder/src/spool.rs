@@ -47,6 +47,9 @@ pub struct Manifest {
     pub publication: Uuid,
     pub stage: Stage,
     pub started_at: DateTime<Utc>,
+    /// The file's container (manifests written before H264 was taken are WebM).
+    #[serde(default)]
+    pub container: crate::offer::Container,
 }
 
 impl Manifest {
@@ -79,8 +82,9 @@ impl Spool {
     /// The publication's media file.
     pub fn media(&self, manifest: &Manifest) -> PathBuf {
         self.dir(manifest.recording_id).join(format!(
-            "{}.webm",
-            Self::stem(manifest.participant, manifest.publication)
+            "{}.{}",
+            Self::stem(manifest.participant, manifest.publication),
+            manifest.container.extension()
         ))
     }
 

@@ -26,11 +26,17 @@ pub struct WhipState {
     pub authenticator: Arc<Authenticator>,
 }
 
-pub fn router(state: WhipState) -> Router {
+/// The WHIP routes, answering CORS for `origins` (the pages that publish from a browser).
+pub fn router(state: WhipState, origins: Vec<String>) -> Router {
+    let cors = Arc::new(infrastructure::cors::CorsPolicy::whip(origins));
     Router::new()
         .route("/whip/{request}", post(publish))
         .route("/whip/{request}/{resource}", delete(unpublish))
         .route("/health/live", axum::routing::get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn_with_state(
+            cors,
+            infrastructure::cors::cors,
+        ))
         .with_state(state)
 }
 
@@ -166,12 +172,19 @@ async fn publish(
             "not-found",
             "Ez da aurkitu / No encontrado",
         ),
-        Err(PublishError::Session(
-            crate::session::SessionError::BadOffer | crate::session::SessionError::NothingToRecord,
-        )) => problem(
+        Err(PublishError::Session(crate::session::SessionError::Offer(
+            crate::offer::OfferError::NotSdp,
+        ))) => problem(
             StatusCode::BAD_REQUEST,
             "bad-offer",
-            "Eskaintzak ez du VP8 edo Opus-ik / La oferta no trae VP8 ni Opus",
+            "SDP okerra / SDP no válido",
+        ),
+        Err(PublishError::Session(crate::session::SessionError::Offer(
+            crate::offer::OfferError::NothingToRecord,
+        ))) => problem(
+            StatusCode::BAD_REQUEST,
+            "bad-offer",
+            "Eskaintzak ez du Opus audiorik ez VP8 edo H264 bideorik / La oferta no trae audio Opus ni vídeo VP8 o H264",
         ),
         Err(error) => {
             tracing::error!(%request_id, %error, "publication refused");

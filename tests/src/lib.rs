@@ -210,6 +210,34 @@ pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
     }
 }
 
+/// A second api process on a test app's database: its own state (signalling hub, rate limits)
+/// and port, as another replica behind a load balancer would be.
+pub struct Replica {
+    pub address: SocketAddr,
+}
+
+impl Replica {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+}
+
+impl TestApp {
+    pub async fn replica(&self) -> Replica {
+        let settings = (*self.state.settings).clone();
+        let state = api::server::state(self.db.pool.clone(), settings).expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let app = api::app(state).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        Replica { address }
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let _ = self.stop.send(true);

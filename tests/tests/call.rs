@@ -182,7 +182,9 @@ async fn signalling_relays_between_exactly_the_two_participants_of_the_call() {
     let (mut clerk, _) = tokio_tungstenite::connect_async(ws(&staff_token("clerk", "clerk-01")))
         .await
         .expect("the clerk connects");
+    // Whoever comes first, both learn the other is there.
     assert_eq!(next(&mut citizen).await["type"], "peer-joined");
+    assert_eq!(next(&mut clerk).await["type"], "peer-present");
     let offer = json!({ "type": "offer", "sdp": "v=0 ..." });
     clerk
         .send(Message::Text(offer.to_string().into()))
@@ -203,4 +205,199 @@ async fn signalling_relays_between_exactly_the_two_participants_of_the_call() {
     assert_eq!(next(&mut citizen).await["type"], "refused");
     citizen.close(None).await.expect("closed");
     assert_eq!(next(&mut clerk).await["type"], "peer-left");
+}
+
+#[tokio::test]
+async fn the_two_sides_of_a_call_may_sit_on_two_api_replicas() {
+    let app = app().await;
+    let replica = app.replica().await;
+    let id = book_soon(&app, 0).await;
+    let join = issue_link(&app, &id, "join").await;
+    assert_eq!(
+        start_as(&app, &id, "clerk-01").await.status(),
+        StatusCode::OK
+    );
+    let ws = |address: std::net::SocketAddr, token: &str| {
+        format!("ws://{address}/v1/requests/{id}/call/signal?token={token}")
+    };
+    let (mut clerk, _) =
+        tokio_tungstenite::connect_async(ws(app.address, &staff_token("clerk", "clerk-01")))
+            .await
+            .expect("the clerk connects to the first replica");
+    let (mut citizen, _) = tokio_tungstenite::connect_async(ws(replica.address, &join))
+        .await
+        .expect("the citizen connects to the second");
+    assert_eq!(next(&mut clerk).await["type"], "peer-joined");
+    assert_eq!(next(&mut citizen).await["type"], "peer-present");
+    // One socket per participant across replicas too.
+    assert!(
+        tokio_tungstenite::connect_async(ws(app.address, &join))
+            .await
+            .is_err()
+    );
+    // An offer larger than a NOTIFY payload (8000 bytes) crosses, in order with what follows.
+    let offer = json!({ "type": "offer", "sdp": format!("v=0\r\n{}", "a=x\r\n".repeat(4000)) });
+    let candidate =
+        json!({ "type": "candidate", "candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host" });
+    for message in [&offer, &candidate] {
+        clerk
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .expect("sent");
+    }
+    assert_eq!(next(&mut citizen).await, offer);
+    assert_eq!(next(&mut citizen).await, candidate);
+    let answer = json!({ "type": "answer", "sdp": "v=0" });
+    citizen
+        .send(Message::Text(answer.to_string().into()))
+        .await
+        .expect("sent");
+    assert_eq!(next(&mut clerk).await, answer);
+    // A reload: the citizen leaves and comes back through the other replica.
+    citizen.close(None).await.expect("closed");
+    assert_eq!(next(&mut clerk).await["type"], "peer-left");
+    let (mut citizen, _) = tokio_tungstenite::connect_async(ws(app.address, &join))
+        .await
+        .expect("the citizen reconnects");
+    assert_eq!(next(&mut citizen).await["type"], "peer-present");
+    assert_eq!(next(&mut clerk).await["type"], "peer-joined");
+}
+
+#[tokio::test]
+async fn the_call_says_who_waits_the_wording_and_issues_turn_credentials_per_participant() {
+    let mut settings = open_settings();
+    settings.call.early_join_minutes = 60;
+    settings.call.turn = Some(infrastructure::calls::TurnSettings {
+        urls: vec!["turn:127.0.0.1:3478?transport=udp".into()],
+        secret: "a-shared-secret-for-coturn".into(),
+        ttl_seconds: 600,
+    });
+    let app = spawn_app_with(settings).await;
+    let id = book_soon(&app, 0).await;
+    let join = issue_link(&app, &id, "join").await;
+    let call_as = |token: String| {
+        let request = app
+            .client
+            .get(app.url(&format!("/v1/requests/{id}/call")))
+            .bearer_auth(token);
+        async move {
+            let response = request.send().await.expect("sent");
+            assert_eq!(response.status(), StatusCode::OK);
+            response.json::<Value>().await.expect("json")
+        }
+    };
+    let before = call_as(staff_token("clerk", "clerk-01")).await;
+    assert_eq!(before["citizen_waiting"], false);
+    // The wording in the case's language (Basque), with its version.
+    assert_eq!(before["consent_wording"]["language"], "eu");
+    assert!(
+        before["consent_wording"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("grabatu"))
+    );
+    let presence = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/call/presence")))
+        .bearer_auth(&join)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(presence.status(), StatusCode::NO_CONTENT);
+    let waiting = call_as(staff_token("clerk", "clerk-01")).await;
+    assert_eq!(waiting["citizen_waiting"], true);
+    // Each participant gets its own TURN credential, never a shared password; an auditor none.
+    let turn = |view: &Value| {
+        view["ice_servers"]
+            .as_array()
+            .expect("servers")
+            .iter()
+            .find(|s| {
+                s["urls"][0]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("turn:"))
+            })
+            .cloned()
+    };
+    let citizen = call_as(join.clone()).await;
+    let clerk = waiting;
+    let (citizen_turn, clerk_turn) = (
+        turn(&citizen).expect("the citizen's TURN"),
+        turn(&clerk).expect("the clerk's TURN"),
+    );
+    assert_ne!(citizen_turn["username"], clerk_turn["username"]);
+    let username = citizen_turn["username"].as_str().expect("username");
+    assert!(username.ends_with(&format!(":{id}:citizen")), "{username}");
+    assert_eq!(
+        citizen_turn["credential"].as_str(),
+        Some(
+            infrastructure::calls::turn::password(b"a-shared-secret-for-coturn", username).as_str()
+        )
+    );
+    let expiry: i64 = username
+        .split(':')
+        .next()
+        .and_then(|e| e.parse().ok())
+        .expect("expiry");
+    let ahead = expiry - chrono::Utc::now().timestamp();
+    assert!((590..=601).contains(&ahead), "{ahead} s");
+    let auditor = call_as(staff_token("auditor", "auditor-01")).await;
+    assert!(turn(&auditor).is_none(), "{auditor}");
+}
+
+#[tokio::test]
+async fn cors_answers_the_pages_origin_only() {
+    let app = app().await;
+    let preflight = |origin: &str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/v1/requests"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type, idempotency-key",
+            )
+            .send()
+    };
+    // The local default's pages are on the origin of mail.public_url.
+    let origin =
+        infrastructure::cors::origin_of(&app.state.settings.mail.public_url).expect("an origin");
+    let allowed = preflight(&origin).await.expect("sent");
+    assert_eq!(allowed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        origin.as_str()
+    );
+    assert!(
+        allowed.headers()["access-control-allow-headers"]
+            .to_str()
+            .expect("text")
+            .contains("idempotency-key")
+    );
+    let other = preflight("https://elsewhere.example").await.expect("sent");
+    assert!(
+        !other
+            .headers()
+            .keys()
+            .any(|k| k.as_str().starts_with("access-control-")),
+        "{:?}",
+        other.headers()
+    );
+    let read = app
+        .client
+        .get(app.url("/v1/procedures"))
+        .header("origin", &origin)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(
+        read.headers()["access-control-allow-origin"],
+        origin.as_str()
+    );
+    assert!(
+        read.headers()["access-control-expose-headers"]
+            .to_str()
+            .expect("text")
+            .contains("etag")
+    );
 }

@@ -86,7 +86,7 @@ async fn rig() -> Rig {
         .expect("bind");
     let whip = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move {
-        axum::serve(listener, media_recorder::whip::router(state))
+        axum::serve(listener, media_recorder::whip::router(state, vec![]))
             .await
             .expect("recorder serves");
     });

@@ -19,14 +19,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::caller::{CaseCaller, CaseReaders, JoinLink, NoLinks, Staff};
+use crate::caller::{Caller, CaseCaller, CaseReaders, JoinLink, NoLinks, Principal, Staff};
 use crate::extract::{ApiJson, ApiQuery, RequestId};
 use crate::messages::{FieldIssue, InvalidField};
 use crate::problem::{ApiError, ProblemBody};
 use crate::routes::requests::with_version;
 use crate::routes::responses::CaseAccessProblems;
-use crate::signalling;
 use crate::state::AppState;
+use infrastructure::calls::signalling::{self, Connection};
+use std::sync::Arc;
 
 /// A STUN or TURN server for `RTCPeerConnection`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,13 +50,30 @@ pub struct CallView {
     pub room: Option<u8>,
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
-    /// STUN/TURN servers for the browsers.
+    /// STUN and TURN servers for this caller's browser: the TURN credential is issued for this
+    /// participant of this call and stops working at `ice_expires_at` (ask again before then,
+    /// e.g. before reconnecting). Callers who are not participants get no TURN.
     pub ice_servers: Vec<IceServerView>,
+    pub ice_expires_at: Option<DateTime<Utc>>,
+    /// What the citizen is asked before recording, in the case's language.
+    pub consent_wording: ConsentWordingView,
+    /// Whether the citizen's page is in the waiting room (or on the call) now.
+    pub citizen_waiting: bool,
+    pub citizen_seen_at: Option<DateTime<Utc>>,
     /// Where each participant publishes to the recorder (WHIP) once consent is given.
     pub whip_url: String,
     /// The signalling WebSocket's path; the token goes in `?token=`.
     pub signalling_path: String,
     pub recordings: Vec<RecordingView>,
+}
+
+/// The consent wording shown to the citizen; its version goes with the answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentWordingView {
+    pub version: String,
+    /// `eu` or `es`.
+    pub language: String,
+    pub text: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,7 +83,17 @@ pub struct RecordingView {
     pub started_at: DateTime<Utc>,
     /// `citizen` and/or `clerk`, once their files are stored.
     pub stored: Vec<StoredView>,
-    pub failed: Vec<String>,
+    /// Each file that could not be stored, with why.
+    pub failed: Vec<FailedView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailedView {
+    /// `citizen` or `clerk`; absent when the whole recording failed.
+    pub participant: Option<String>,
+    /// The publication whose file failed.
+    pub publication: Option<Uuid>,
+    pub reason: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,18 +128,57 @@ pub(crate) fn recording_view(r: &RecordingRecord) -> RecordingView {
         failed: r
             .failed
             .iter()
-            .map(|(p, reason)| match p {
-                Some(p) => format!("{}: {reason}", p.as_str()),
-                None => reason.clone(),
+            .map(|f| FailedView {
+                participant: f.participant.map(|p| p.as_str().into()),
+                publication: f.publication,
+                reason: f.reason.clone(),
             })
             .collect(),
     }
 }
 
-fn view(state: &AppState, request_id: Uuid, case: &CitizenRequest) -> CallView {
+/// Which participant of the call `caller` is, if any: the citizen by a join link, the clerk
+/// (or supervisor) acting as clerk. Auditors reading the call are not participants.
+fn participant_of(caller: &Caller) -> Option<Participant> {
+    match (&caller.principal, caller.role) {
+        (Principal::Citizen(_), _) => Some(Participant::Citizen),
+        (Principal::Staff { .. }, Role::Clerk | Role::Supervisor) => Some(Participant::Clerk),
+        _ => None,
+    }
+}
+
+async fn view(
+    state: &AppState,
+    request_id: Uuid,
+    case: &CitizenRequest,
+    participant: Option<Participant>,
+) -> Result<CallView, ApiError> {
     let call: Option<&CallRecord> = case.last_call();
     let settings = &state.settings.call;
-    CallView {
+    let now = state.booking.now();
+    let mut ice_servers: Vec<IceServerView> = settings
+        .ice_servers
+        .iter()
+        .map(|s| IceServerView {
+            urls: s.urls.clone(),
+            username: None,
+            credential: None,
+        })
+        .collect();
+    let mut ice_expires_at = None;
+    if let (Some(turn), Some(participant)) = (&settings.turn, participant) {
+        let credential = turn.credential(request_id, participant.as_str(), now);
+        ice_expires_at = Some(credential.expires_at);
+        ice_servers.push(IceServerView {
+            urls: turn.urls.clone(),
+            username: Some(credential.username),
+            credential: Some(credential.password),
+        });
+    }
+    let language = case.booking().map(|b| b.language).unwrap_or(Language::Es);
+    let citizen_seen_at =
+        calls::presence::present_since(&state.pool, request_id, Participant::Citizen, now).await?;
+    Ok(CallView {
         request_id,
         call_id: call.map(|c| c.call_id),
         status: match call {
@@ -128,28 +195,29 @@ fn view(state: &AppState, request_id: Uuid, case: &CitizenRequest) -> CallView {
         room: call.map(|c| c.room),
         started_at: call.map(|c| c.started_at),
         ended_at: call.and_then(|c| c.ended_at),
-        ice_servers: settings
-            .ice_servers
-            .iter()
-            .map(|s| IceServerView {
-                urls: s.urls.clone(),
-                username: s.username.clone(),
-                credential: s.credential.clone(),
-            })
-            .collect(),
+        ice_servers,
+        ice_expires_at,
+        consent_wording: ConsentWordingView {
+            version: calls::consent::VERSION.into(),
+            language: language.as_str().into(),
+            text: calls::consent::text(language).into(),
+        },
+        citizen_waiting: citizen_seen_at.is_some(),
+        citizen_seen_at,
         whip_url: format!("{}/{request_id}", settings.whip_url.trim_end_matches('/')),
         signalling_path: format!("/v1/requests/{request_id}/call/signal"),
         recordings: case.recordings().iter().map(recording_view).collect(),
-    }
+    })
 }
 
-async fn respond(state: &AppState, request_id: Uuid) -> Result<Response, ApiError> {
+async fn respond(
+    state: &AppState,
+    request_id: Uuid,
+    caller: &Caller,
+) -> Result<Response, ApiError> {
     let (case, version) = state.booking.load(request_id).await?;
-    Ok(with_version(
-        StatusCode::OK,
-        version,
-        view(state, request_id, &case),
-    ))
+    let view = view(state, request_id, &case, participant_of(caller)).await?;
+    Ok(with_version(StatusCode::OK, version, view))
 }
 
 /// Open the call (a clerk, within the appointment's window). At most as many calls as video
@@ -171,7 +239,7 @@ pub async fn start(
 ) -> Result<Response, ApiError> {
     let metadata = caller.metadata(state.booking.now());
     calls::start(&state.booking, &state.settings.call, id, &metadata).await?;
-    respond(&state, id).await
+    respond(&state, id, &caller).await
 }
 
 /// The call: staff, or the citizen's join link.
@@ -184,7 +252,30 @@ pub async fn get(
     State(state): State<AppState>,
     case: CaseCaller<CaseReaders, JoinLink>,
 ) -> Result<Response, ApiError> {
-    respond(&state, case.request_id).await
+    respond(&state, case.request_id, &case.caller).await
+}
+
+/// Say that this participant's page is there (the citizen's waiting room, the clerk's call
+/// page): the clerk's page shows the citizen as waiting for 25 s after the last of these.
+/// Pages send it every 10 s.
+#[utoipa::path(post, path = "/v1/requests/{id}/call/presence", tag = "call", params(("id" = Uuid, Path)),
+    responses(
+        (status = 204, description = "Noted"),
+        CaseAccessProblems,
+    ))]
+pub async fn presence(
+    State(state): State<AppState>,
+    CaseCaller {
+        caller,
+        request_id: id,
+        ..
+    }: CaseCaller<Staff, JoinLink>,
+) -> Result<StatusCode, ApiError> {
+    state.booking.load(id).await?;
+    if let Some(participant) = participant_of(&caller) {
+        calls::presence::mark(&state.pool, id, participant, state.booking.now()).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The citizen's answer to recording, with the wording shown.
@@ -256,7 +347,7 @@ pub async fn consent(
         &metadata,
     )
     .await?;
-    respond(&state, id).await
+    respond(&state, id, &caller).await
 }
 
 /// End the call (staff) and free its call place; a recording in progress stops and is stored.
@@ -276,7 +367,7 @@ pub async fn end(
 ) -> Result<Response, ApiError> {
     let metadata = caller.metadata(state.booking.now());
     calls::end(&state.booking, id, &metadata).await?;
-    respond(&state, id).await
+    respond(&state, id, &caller).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -344,47 +435,85 @@ pub async fn signal(
             ),
         ));
     }
-    let Some(inbox) = state.signalling.join(id, participant) else {
+    let Some(connection) = state.signalling.join(id, participant).await? else {
         return Err(ApiError::AlreadyConnected);
     };
     let hub = state.signalling.clone();
     Ok(upgrade
         .max_message_size(signalling::MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| relay(socket, hub, id, participant, inbox))
+        .on_upgrade(move |socket| relay(socket, hub, connection))
         .into_response())
 }
 
-async fn relay(
-    mut socket: WebSocket,
-    hub: std::sync::Arc<signalling::Hub>,
-    id: Uuid,
-    participant: Participant,
-    mut inbox: tokio::sync::mpsc::UnboundedReceiver<String>,
-) {
-    loop {
-        tokio::select! {
-            outgoing = inbox.recv() => match outgoing {
-                Some(text) => {
-                    if socket.send(Message::Text(text.into())).await.is_err() {
-                        break;
-                    }
-                }
-                None => break,
-            },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => {
-                    if !signalling::relayable(text.as_str()) {
-                        let _ = socket.send(Message::Text(signalling::notice("refused").into())).await;
-                        continue;
-                    }
-                    if !hub.relay(id, participant, text.to_string()) {
-                        let _ = socket.send(Message::Text(signalling::notice("peer-absent").into())).await;
-                    }
-                }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => {}
-            },
+/// Carries one participant's socket: what arrives is relayed through the hub to the other
+/// side; what the hub holds for this side is sent when it is woken, and at each heartbeat
+/// (which also pings the browser, so a vanished one is noticed).
+async fn relay(mut socket: WebSocket, hub: Arc<signalling::Hub>, connection: Connection) {
+    let mut connection = connection;
+    if connection.peer_present {
+        let notice = signalling::notice("peer-present");
+        if socket.send(Message::Text(notice.into())).await.is_err() {
+            let _ = hub.leave(&connection).await;
+            return;
         }
     }
-    hub.leave(id, participant);
+    let mut heartbeat = tokio::time::interval(signalling::HEARTBEAT);
+    heartbeat.tick().await;
+    loop {
+        let deliver = tokio::select! {
+            woken = connection.wake.recv() => woken.is_some(),
+            _ = heartbeat.tick() => {
+                match hub.heartbeat(&connection).await {
+                    Ok(true) => {}
+                    // Taken over after it went stale: the newer socket is the participant.
+                    Ok(false) => break,
+                    Err(error) => tracing::warn!(%error, "signalling heartbeat failed"),
+                }
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break;
+                }
+                true
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    let answer = if !signalling::relayable(text.as_str()) {
+                        Some("refused")
+                    } else {
+                        match hub.relay(&connection, text.as_str()).await {
+                            Ok(true) => None,
+                            Ok(false) => Some("peer-absent"),
+                            Err(error) => {
+                                tracing::warn!(%error, "a signalling message was not relayed");
+                                Some("relay-failed")
+                            }
+                        }
+                    };
+                    if let Some(kind) = answer
+                        && socket.send(Message::Text(signalling::notice(kind).into())).await.is_err()
+                    {
+                        break;
+                    }
+                    false
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => false,
+            },
+        };
+        if deliver {
+            match hub.take(&connection).await {
+                Ok(messages) => {
+                    for message in messages {
+                        if socket.send(Message::Text(message.into())).await.is_err() {
+                            let _ = hub.leave(&connection).await;
+                            return;
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "signalling messages not read"),
+            }
+        }
+    }
+    if let Err(error) = hub.leave(&connection).await {
+        tracing::warn!(%error, "a signalling connection was not released; it goes stale");
+    }
 }

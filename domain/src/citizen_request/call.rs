@@ -105,8 +105,16 @@ pub struct RecordingRecord {
     pub call_id: uuid::Uuid,
     pub started_at: DateTime<Utc>,
     pub stored: Vec<StoredRecording>,
-    /// Participants whose file failed, with why.
-    pub failed: Vec<(Option<Participant>, String)>,
+    /// The files that failed, with why.
+    pub failed: Vec<FailedRecording>,
+}
+
+/// A file of a recording that could not be stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedRecording {
+    pub participant: Option<Participant>,
+    pub publication: Option<uuid::Uuid>,
+    pub reason: String,
 }
 
 /// A consent answer as recorded.

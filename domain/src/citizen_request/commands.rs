@@ -210,6 +210,8 @@ pub struct RecordRecordingStored {
 pub struct RecordRecordingFailed {
     pub recording_id: uuid::Uuid,
     pub participant: Option<Participant>,
+    /// The publication whose file failed (one event each).
+    pub publication: Option<uuid::Uuid>,
     pub reason: String,
     pub at: DateTime<Utc>,
 }

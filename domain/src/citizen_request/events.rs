@@ -250,9 +250,15 @@ pub enum CitizenRequestEvent {
         recording_id: uuid::Uuid,
         stored: StoredRecording,
     },
+    /// One publication's file (or, without `publication`, the whole recording) could not be
+    /// stored. Each publication fails on its own: a participant who reconnected may lose one
+    /// file and keep the other.
     RecordingFailed {
         recording_id: uuid::Uuid,
         participant: Option<Participant>,
+        /// The WHIP publication whose file failed; absent in events written before it was kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        publication: Option<uuid::Uuid>,
         reason: String,
         failed_at: DateTime<Utc>,
     },

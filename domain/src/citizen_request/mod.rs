@@ -16,8 +16,9 @@ pub use aggregate::{
     MAX_REQUESTED_DOCUMENTS,
 };
 pub use call::{
-    CallRecord, ConsentDecision, ConsentState, ConsentWording, MAX_CONSENT_WORDING_CHARS,
-    MAX_RECORDING_REASON_CHARS, Participant, RecordingRecord, StoredRecording,
+    CallRecord, ConsentDecision, ConsentState, ConsentWording, FailedRecording,
+    MAX_CONSENT_WORDING_CHARS, MAX_RECORDING_REASON_CHARS, Participant, RecordingRecord,
+    StoredRecording,
 };
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,

@@ -2,7 +2,11 @@
 //! (at most `calendar.rooms` calls at once, a clerk in one call) before the case records it, and
 //! gives the place back if the case refuses; ending does the reverse. Consent is the case's.
 
+pub mod consent;
+pub mod presence;
 mod settings;
+pub mod signalling;
+pub mod turn;
 
 use chrono::Duration;
 use domain::agenda::{AgendaCommand, CloseCall, OpenCall};
@@ -12,7 +16,7 @@ use domain::citizen_request::{
 use domain::metadata::EventMetadata;
 use uuid::Uuid;
 
-pub use settings::{CallSettings, IceServer, RecorderSettings};
+pub use settings::{CallSettings, IceServer, RecorderSettings, TurnSettings};
 
 use crate::booking::{BookingError, BookingService, CaseState};
 

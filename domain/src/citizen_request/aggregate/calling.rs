@@ -5,7 +5,7 @@
 
 use super::CitizenRequest;
 use crate::citizen_request::call::{
-    CallRecord, ConsentDecision, ConsentState, MAX_CONSENT_WORDING_CHARS,
+    CallRecord, ConsentDecision, ConsentState, FailedRecording, MAX_CONSENT_WORDING_CHARS,
     MAX_RECORDING_REASON_CHARS, RecordingRecord,
 };
 use crate::citizen_request::commands::{
@@ -212,10 +212,12 @@ impl CitizenRequest {
         let recording = self
             .recording(command.recording_id)
             .ok_or(CitizenRequestError::RecordingNotFound(command.recording_id))?;
+        // A repeat of the same failure (a restarted recorder reporting it again) is a no-op;
+        // another publication's failure is a fact of its own.
         if recording
             .failed
             .iter()
-            .any(|(p, _)| *p == command.participant)
+            .any(|f| f.participant == command.participant && f.publication == command.publication)
         {
             return Ok(vec![]);
         }
@@ -225,6 +227,7 @@ impl CitizenRequest {
         Ok(vec![CitizenRequestEvent::RecordingFailed {
             recording_id: command.recording_id,
             participant: command.participant,
+            publication: command.publication,
             reason,
             failed_at: command.at,
         }])
@@ -314,11 +317,16 @@ impl CitizenRequest {
             CitizenRequestEvent::RecordingFailed {
                 recording_id,
                 participant,
+                publication,
                 reason,
                 ..
             } => {
                 if let Some(r) = self.recording_mut(recording_id) {
-                    r.failed.push((participant, reason));
+                    r.failed.push(FailedRecording {
+                        participant,
+                        publication,
+                        reason,
+                    });
                 }
             }
             _ => {}

@@ -298,3 +298,60 @@ fn every_read_of_a_stored_file_is_recorded_with_why_even_after_the_close() {
         .when(access("another/key.webm".into(), "audit"))
         .then_expect_error(CitizenRequestError::RecordingNotFound(rec_id()));
 }
+
+#[test]
+fn each_failed_publication_is_its_own_event_and_a_repeat_is_a_no_op() {
+    let first = uuid::Uuid::from_u128(0xf1);
+    let second = uuid::Uuid::from_u128(0xf2);
+    let fail = |publication: uuid::Uuid| {
+        CitizenRequestCommand::RecordRecordingFailed(RecordRecordingFailed {
+            recording_id: rec_id(),
+            participant: Some(Participant::Citizen),
+            publication: Some(publication),
+            reason: "0 ms recorded".into(),
+            at: t(9, 30),
+        })
+    };
+    let failed = |publication: uuid::Uuid| CitizenRequestEvent::RecordingFailed {
+        recording_id: rec_id(),
+        participant: Some(Participant::Citizen),
+        publication: Some(publication),
+        reason: "0 ms recorded".into(),
+        failed_at: t(9, 30),
+    };
+    let history = vec![booked(), started(), given(), recording_started()];
+    let mut after_first = history.clone();
+    after_first.push(failed(first));
+    Case::with(())
+        .given(history)
+        .when(fail(first))
+        .then_expect_events(vec![failed(first)]);
+    Case::with(())
+        .given(after_first.clone())
+        .when(fail(second))
+        .then_expect_events(vec![failed(second)]);
+    Case::with(())
+        .given(after_first)
+        .when(fail(first))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_failure_written_before_publications_were_named_still_reads() {
+    let stored = serde_json::json!({
+        "RecordingFailed": {
+            "recording_id": rec_id(),
+            "participant": "citizen",
+            "reason": "nothing was recorded",
+            "failed_at": t(9, 30),
+        }
+    });
+    let event: CitizenRequestEvent = serde_json::from_value(stored).expect("old payload reads");
+    assert!(matches!(
+        event,
+        CitizenRequestEvent::RecordingFailed {
+            publication: None,
+            ..
+        }
+    ));
+}

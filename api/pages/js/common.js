@@ -1,0 +1,245 @@
+// What both pages share: texts, the route, the token, the API client, dates and focus.
+import TEXTS from './texts.js';
+
+export const lang = document.documentElement.lang === 'eu' ? 'eu' : 'es';
+const dictionary = TEXTS[lang] || {};
+export const TIME_ZONE = 'Europe/Madrid';
+
+/** A text of the page's language, with `{name}` placeholders filled. */
+export function t(key, vars = {}) {
+  let text = dictionary[key] ?? key;
+  for (const [name, value] of Object.entries(vars)) {
+    text = text.split(`{${name}}`).join(String(value));
+  }
+  return text;
+}
+
+export const $ = (selector) => document.querySelector(selector);
+
+/**
+ * `{base}/{lang}/join/{request}` or `{base}/{lang}/staff/call/{request}`: the base the pages are
+ * mounted under, the page and the case.
+ */
+export function route() {
+  const match = location.pathname.match(
+    /^(.*)\/(eu|es)\/(join|staff\/call)\/([0-9a-fA-F-]{36})\/?$/,
+  );
+  if (!match) return null;
+  return { base: match[1], lang: match[2], page: match[3], request: match[4].toLowerCase() };
+}
+
+/** The language links keep the case but never the token: it stays in sessionStorage. */
+export function languageLinks(where) {
+  for (const link of document.querySelectorAll('a[data-lang-switch]')) {
+    const other = link.dataset.langSwitch;
+    link.href = `${where.base}/${other}/${where.page}/${where.request}`;
+    if (other === lang) link.setAttribute('aria-current', 'true');
+  }
+}
+
+const memory = new Map();
+export const store = {
+  get(key) {
+    try {
+      return sessionStorage.getItem(key);
+    } catch {
+      return memory.get(key) ?? null;
+    }
+  },
+  set(key, value) {
+    try {
+      sessionStorage.setItem(key, value);
+    } catch {
+      memory.set(key, value);
+    }
+  },
+  remove(key) {
+    try {
+      sessionStorage.removeItem(key);
+    } catch {
+      memory.delete(key);
+    }
+  },
+};
+
+/**
+ * The link's token rides in the fragment (`#token`), which the browser never sends. It is kept
+ * in sessionStorage under `key` and taken out of the address bar at once, so it is not in the
+ * history, a bookmark or a copied address. A short fragment is an in-page anchor (the skip
+ * link), not a token.
+ */
+export function takeToken(key) {
+  const fragment = location.hash.slice(1);
+  if (fragment.length >= 16 && !document.getElementById(fragment)) {
+    let token = fragment;
+    try {
+      token = decodeURIComponent(fragment);
+    } catch {
+      // Not percent-encoded: taken as it is.
+    }
+    store.set(key, token.trim());
+  }
+  if (location.hash) {
+    history.replaceState(history.state, '', location.pathname + location.search);
+  }
+  return store.get(key);
+}
+
+/**
+ * Calls the API with the token as a Bearer credential. Answers `{ ok, status, data, etag,
+ * problem }`; a network failure is status 0 with a problem of its own.
+ */
+export async function api(path, { method = 'GET', token, json, body, headers = {} } = {}) {
+  const init = {
+    method,
+    headers: { Accept: 'application/json, application/problem+json', 'Accept-Language': lang, ...headers },
+    cache: 'no-store',
+    credentials: 'omit',
+    referrerPolicy: 'no-referrer',
+  };
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+  if (json !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(json);
+  } else if (body !== undefined) {
+    init.body = body;
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    return { ok: false, status: 0, data: null, etag: null, problem: { title: t('error.network') } };
+  }
+  let data = null;
+  const type = response.headers.get('Content-Type') || '';
+  if (type.includes('json')) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  return {
+    ok: response.ok,
+    status: response.status,
+    data: response.ok ? data : null,
+    etag: response.headers.get('ETag'),
+    problem: response.ok ? null : data || {},
+  };
+}
+
+/** What to tell a person about a failed call: the problem's own (localised) words. */
+export function problemText(answer) {
+  const problem = answer.problem || {};
+  const parts = [problem.title, problem.detail].filter((p) => p && p.trim());
+  return parts.length ? parts.join('. ') : t('error.generic');
+}
+
+/** Shows a message in an alert element (or hides it when empty). */
+export function say(element, text) {
+  if (!element) return;
+  element.textContent = text || '';
+  element.hidden = !text;
+}
+
+/** Shows a step and moves the focus to its heading, so a screen reader hears where it is. */
+export function showStep(section, { focus = true } = {}) {
+  section.hidden = false;
+  if (!focus) return;
+  const heading = section.querySelector('h2');
+  if (heading) heading.focus();
+}
+
+export function hide(...sections) {
+  for (const section of sections) if (section) section.hidden = true;
+}
+
+const MONTHS_EU = [
+  'urtarrilak', 'otsailak', 'martxoak', 'apirilak', 'maiatzak', 'ekainak',
+  'uztailak', 'abuztuak', 'irailak', 'urriak', 'azaroak', 'abenduak',
+];
+const WEEKDAYS_EU = [
+  'igandea', 'astelehena', 'asteartea', 'asteazkena', 'osteguna', 'ostirala', 'larunbata',
+];
+
+/** `2026ko`, but `2025eko`, `2030eko`: the suffix follows how the year's number is said. */
+function yearEu(year) {
+  const last = year % 100;
+  const unit = last % 10;
+  const eko = (unit === 1 && last !== 11) || unit === 5 || [10, 30, 50, 70, 90].includes(last);
+  return `${year}${eko ? 'eko' : 'ko'}`;
+}
+
+function madridParts(date) {
+  const parts = {};
+  for (const part of new Intl.DateTimeFormat('es', {
+    timeZone: TIME_ZONE,
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(date)) {
+    parts[part.type] = part.value;
+  }
+  return parts;
+}
+
+/** The time of day in Vitoria-Gasteiz, `09:45`. */
+export function formatTime(iso) {
+  const parts = madridParts(new Date(iso));
+  return `${parts.hour.padStart(2, '0')}:${parts.minute}`;
+}
+
+/**
+ * A date and time in Vitoria-Gasteiz, as people write it: `miércoles, 2 de diciembre de 2026,
+ * 9:00`, `2026ko abenduak 2, asteazkena, 09:00`. Basque is composed by hand because browsers'
+ * Basque patterns print `2026(e)ko` and some fall back to English altogether.
+ */
+export function formatDateTime(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  if (lang === 'es') {
+    return new Intl.DateTimeFormat('es', {
+      timeZone: TIME_ZONE,
+      dateStyle: 'full',
+      timeStyle: 'short',
+    }).format(date);
+  }
+  const parts = madridParts(date);
+  const year = Number(parts.year);
+  const month = Number(parts.month);
+  const day = Number(parts.day);
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return `${yearEu(year)} ${MONTHS_EU[month - 1]} ${day}, ${WEEKDAYS_EU[weekday]}, ${formatTime(iso)}`;
+}
+
+/** The procedure's name in the page's language, from the public catalogue. */
+export async function procedureName(code) {
+  const answer = await api('/v1/procedures?limit=200');
+  const found = answer.ok && answer.data?.items?.find((p) => p.code === code);
+  return found?.name?.[lang] || code;
+}
+
+/** Repeats `task` every `ms` (the next run waits for the previous one); `stop()` ends it. */
+export function every(ms, task) {
+  let timer = null;
+  let stopped = false;
+  const run = async () => {
+    if (stopped) return;
+    try {
+      await task();
+    } catch (error) {
+      console.warn(error);
+    }
+    if (!stopped) timer = setTimeout(run, typeof ms === 'function' ? ms() : ms);
+  };
+  run();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

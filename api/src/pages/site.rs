@@ -1,0 +1,291 @@
+//! The embedded site: HTML templates filled per language once at start, and the assets under
+//! names that carry a hash of their content, so they can be cached for a year.
+//!
+//! The texts live in one file, `api/pages/texts.json` (`{"eu": {...}, "es": {...}}`): the
+//! templates take theirs as `{{key}}`, and the scripts import the same file as a module
+//! (`texts.js`), so a text is written once for the markup and the messages.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+const TEXTS: &str = include_str!("../../pages/texts.json");
+const LANGUAGES: [&str; 2] = ["eu", "es"];
+
+/// Each source: its served name, its content type, its content.
+const SOURCES: &[(&str, &str, &str)] = &[
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../pages/css/style.css"),
+    ),
+    ("common.js", JS, include_str!("../../pages/js/common.js")),
+    ("media.js", JS, include_str!("../../pages/js/media.js")),
+    ("call.js", JS, include_str!("../../pages/js/call.js")),
+    ("whip.js", JS, include_str!("../../pages/js/whip.js")),
+    (
+        "documents.js",
+        JS,
+        include_str!("../../pages/js/documents.js"),
+    ),
+    ("join.js", JS, include_str!("../../pages/js/join.js")),
+    ("staff.js", JS, include_str!("../../pages/js/staff.js")),
+];
+const JS: &str = "text/javascript; charset=utf-8";
+
+const TEMPLATES: [(Page, &str); 2] = [
+    (Page::Join, include_str!("../../pages/join.html")),
+    (Page::Staff, include_str!("../../pages/staff.html")),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Join,
+    Staff,
+}
+
+pub struct Asset {
+    pub content_type: &'static str,
+    pub body: bytes::Bytes,
+    pub etag: String,
+}
+
+pub struct Found<'a> {
+    pub asset: &'a Asset,
+    /// Asked by its hashed name (immutable) rather than its plain one.
+    pub hashed: bool,
+}
+
+pub struct Site {
+    /// The plain name, the hashed name and the asset.
+    assets: Vec<(String, String, Asset)>,
+    /// (page, language) → the page.
+    pages: Vec<(Page, &'static str, String)>,
+}
+
+/// `call.js` → `call.<hash>.js`.
+fn hashed_name(name: &str, hash: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
+    }
+}
+
+type Texts = BTreeMap<String, BTreeMap<String, String>>;
+
+fn texts() -> Texts {
+    serde_json::from_str(TEXTS).unwrap_or_else(|error| {
+        // Checked by the tests; a broken file shows keys rather than stopping the api.
+        tracing::error!(%error, "api/pages/texts.json does not parse");
+        Texts::new()
+    })
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Values from the settings a template may name, beside its texts and assets.
+pub struct Values {
+    /// Where the pages are mounted (`/app`).
+    pub base: String,
+    /// `call.early_join_minutes`: when the waiting room opens.
+    pub early_join_minutes: u32,
+}
+
+/// Fills `{{key}}` (a text), `{{lang}}`, `{{base}}`, `{{early_join_minutes}}` and
+/// `{{asset:name}}` in a template.
+fn render(
+    template: &str,
+    lang: &str,
+    texts: &BTreeMap<String, String>,
+    url: impl Fn(&str) -> String,
+    values: &Values,
+) -> String {
+    let mut out = String::with_capacity(template.len() + 1024);
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let key = after[..close].trim();
+        match key {
+            "lang" => out.push_str(lang),
+            "base" => out.push_str(&escape_html(&values.base)),
+            "early_join_minutes" => out.push_str(&values.early_join_minutes.to_string()),
+            _ => match key.strip_prefix("asset:") {
+                Some(name) => out.push_str(&url(name)),
+                None => match texts.get(key) {
+                    Some(text) => out.push_str(&escape_html(text)),
+                    None => {
+                        tracing::error!(key, lang, "a page text is missing");
+                        out.push_str(&escape_html(key));
+                    }
+                },
+            },
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+impl Site {
+    pub fn build(values: &Values) -> Self {
+        let base = values.base.as_str();
+        let texts = texts();
+        // The texts the scripts use, as a module of their own.
+        let texts_module = format!(
+            "// Generated from api/pages/texts.json.\nexport default {};\n",
+            serde_json::to_string(&texts).unwrap_or_else(|_| "{}".into())
+        );
+        let mut sources: Vec<(&str, &str, String)> = SOURCES
+            .iter()
+            .map(|(name, kind, body)| (*name, *kind, (*body).to_string()))
+            .collect();
+        sources.push(("texts.js", JS, texts_module));
+        // One hash over every source: a change anywhere renames everything, which for a
+        // handful of small files costs little and keeps imports between them consistent.
+        let mut digest = Sha256::new();
+        for (name, _, body) in &sources {
+            digest.update(name.as_bytes());
+            digest.update([0]);
+            digest.update(body.as_bytes());
+            digest.update([0]);
+        }
+        let hash = hex::encode(&digest.finalize()[..6]);
+        let names: Vec<(String, String)> = sources
+            .iter()
+            .map(|(name, _, _)| (name.to_string(), hashed_name(name, &hash)))
+            .collect();
+        let assets = sources
+            .into_iter()
+            .map(|(name, content_type, mut body)| {
+                if content_type == JS {
+                    // Imports name their module as `./x.js`; the browser must ask for the
+                    // hashed name, or a module would be cached under a name that outlives it.
+                    for (plain, hashed) in &names {
+                        body = body
+                            .replace(&format!("'./{plain}'"), &format!("'./{hashed}'"))
+                            .replace(&format!("\"./{plain}\""), &format!("\"./{hashed}\""));
+                    }
+                }
+                let hashed = hashed_name(name, &hash);
+                let asset = Asset {
+                    content_type,
+                    etag: format!("\"{hash}\""),
+                    body: bytes::Bytes::from(body),
+                };
+                (name.to_string(), hashed, asset)
+            })
+            .collect();
+        let url = |name: &str| format!("{base}/assets/{}", hashed_name(name, &hash));
+        let empty = BTreeMap::new();
+        let mut pages = Vec::new();
+        for (page, template) in TEMPLATES {
+            for lang in LANGUAGES {
+                let texts = texts.get(lang).unwrap_or(&empty);
+                pages.push((page, lang, render(template, lang, texts, url, values)));
+            }
+        }
+        Self { assets, pages }
+    }
+
+    pub fn html(&self, page: Page, lang: &str) -> Option<&str> {
+        self.pages
+            .iter()
+            .find(|(p, l, _)| *p == page && *l == lang)
+            .map(|(_, _, html)| html.as_str())
+    }
+
+    pub fn asset(&self, file: &str) -> Option<Found<'_>> {
+        self.assets.iter().find_map(|(plain, hashed, asset)| {
+            if file == hashed {
+                Some(Found {
+                    asset,
+                    hashed: true,
+                })
+            } else if file == plain {
+                Some(Found {
+                    asset,
+                    hashed: false,
+                })
+            } else {
+                None
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The placeholders `render` fills from `Values` and the language.
+    const VALUE_NAMES: [&str; 3] = ["lang", "base", "early_join_minutes"];
+
+    #[test]
+    fn both_languages_have_every_text_and_no_english_slips_in() {
+        let texts = texts();
+        let eu = texts.get("eu").expect("eu texts");
+        let es = texts.get("es").expect("es texts");
+        let eu_keys: Vec<_> = eu.keys().collect();
+        let es_keys: Vec<_> = es.keys().collect();
+        assert_eq!(eu_keys, es_keys, "the same keys in both languages");
+        for (page, template) in TEMPLATES {
+            let mut rest = template;
+            while let Some(open) = rest.find("{{") {
+                let after = &rest[open + 2..];
+                let close = after.find("}}").expect("closed placeholder");
+                let key = after[..close].trim();
+                if !(VALUE_NAMES.contains(&key) || key.starts_with("asset:")) {
+                    assert!(eu.contains_key(key), "{page:?}: {key} in eu");
+                }
+                if let Some(name) = key.strip_prefix("asset:") {
+                    assert!(
+                        name == "texts.js" || SOURCES.iter().any(|(n, _, _)| *n == name),
+                        "{name} is an asset"
+                    );
+                }
+                rest = &after[close + 2..];
+            }
+        }
+        for (lang, texts) in [("eu", eu), ("es", es)] {
+            for (key, text) in texts {
+                assert!(!text.trim().is_empty(), "{lang}.{key} is empty");
+                for english in [" the ", "Please", " call ", "Loading", "Error:"] {
+                    assert!(!text.contains(english), "{lang}.{key}: {text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn imports_are_rewritten_to_hashed_names() {
+        let site = Site::build(&Values {
+            base: "/app".into(),
+            early_join_minutes: 15,
+        });
+        let join = site.asset("join.js").expect("join.js");
+        let text = std::str::from_utf8(&join.asset.body).expect("utf-8");
+        assert!(!text.contains("'./common.js'"), "{text}");
+        assert!(text.contains("'./common."));
+        let html = site.html(Page::Join, "es").expect("page");
+        assert!(html.contains("/app/assets/join."));
+    }
+}
