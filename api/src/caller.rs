@@ -43,6 +43,14 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The purpose of the citizen's link, for a link holder.
+    pub fn link_purpose(&self) -> Option<Purpose> {
+        match &self.principal {
+            Principal::Citizen(link) => Some(link.purpose),
+            _ => None,
+        }
+    }
+
     /// `staff:<id>`, `citizen:<request>` for a link holder, `citizen` when anonymous.
     pub fn actor(&self) -> String {
         match &self.principal {
@@ -216,6 +224,12 @@ pub struct ManageLink;
 pub struct UploadLink;
 pub struct SignLink;
 pub struct JoinLink;
+/// The document space from a link: the upload link, or the join link during the call (the
+/// case decides, `CitizenRequest::link_may_upload`).
+pub struct DocumentLinks;
+/// A document's content from a link: what is put up for signature (sign link) or what staff
+/// handed over in the call (join link) (`CitizenRequest::link_may_read`).
+pub struct ReadingLinks;
 
 impl Purposes for NoLinks {
     const ACCEPTED: &'static [Purpose] = &[];
@@ -234,6 +248,12 @@ impl Purposes for SignLink {
 }
 impl Purposes for UploadLink {
     const ACCEPTED: &'static [Purpose] = &[Purpose::Upload];
+}
+impl Purposes for DocumentLinks {
+    const ACCEPTED: &'static [Purpose] = &[Purpose::Upload, Purpose::Join];
+}
+impl Purposes for ReadingLinks {
+    const ACCEPTED: &'static [Purpose] = &[Purpose::Sign, Purpose::Join];
 }
 
 /// A caller whose role is among `R`. As an extractor it runs before the body is read, so a

@@ -401,3 +401,86 @@ async fn cors_answers_the_pages_origin_only() {
             .contains("etag")
     );
 }
+
+#[tokio::test]
+async fn in_the_call_the_citizen_uploads_and_downloads_what_the_clerk_handed_over() {
+    let app = app().await;
+    let id = book_soon(&app, 0).await;
+    let join = issue_link(&app, &id, "join").await;
+    let pdf = |text: &str| format!("%PDF-1.7\n{text}\n%%EOF\n").into_bytes();
+    let upload = |token: String, name: &str, bytes: Vec<u8>| {
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/documents?name={name}")))
+            .bearer_auth(token)
+            .header("content-type", "application/pdf")
+            .body(bytes)
+            .send()
+    };
+    // Before the call the join link does not reach the document space.
+    let early = upload(join.clone(), "nan.pdf", pdf("nan"))
+        .await
+        .expect("sent");
+    assert_eq!(early.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        start_as(&app, &id, "clerk-01").await.status(),
+        StatusCode::OK
+    );
+    let shown = upload(join.clone(), "nan.pdf", pdf("nan"))
+        .await
+        .expect("sent");
+    assert_eq!(shown.status(), StatusCode::CREATED);
+    let shown: Value = shown.json().await.expect("json");
+    let handed = upload(
+        staff_token("clerk", "clerk-01"),
+        "ebazpena.pdf",
+        pdf("ebazpena"),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(handed.status(), StatusCode::CREATED);
+    let handed: Value = handed.json().await.expect("json");
+    let listed: Value = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}/documents")))
+        .bearer_auth(&join)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["documents"].as_array().map(Vec::len), Some(2));
+    let read = |doc: &Value| {
+        app.client
+            .get(app.url(&format!(
+                "/v1/requests/{id}/documents/{}/content?why=deian%20emana",
+                doc["id"].as_str().expect("id")
+            )))
+            .bearer_auth(&join)
+            .send()
+    };
+    let download = read(&handed).await.expect("sent");
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.bytes().await.expect("bytes").as_ref(),
+        pdf("ebazpena").as_slice()
+    );
+    // What the citizen uploaded is not read back through the join link.
+    assert_eq!(
+        read(&shown).await.expect("sent").status(),
+        StatusCode::NOT_FOUND
+    );
+    let accesses = app
+        .db
+        .count(&format!(
+            "SELECT count(*) FROM events WHERE aggregate_id = '{id}' AND event_type = 'DocumentAccessed' \
+             AND payload -> 'DocumentAccessed' ->> 'by' = 'citizen:{id}'"
+        ))
+        .await;
+    assert_eq!(accesses, 1, "the citizen's read is recorded");
+    assert_eq!(end_as(&app, &id, "clerk-01").await, StatusCode::OK);
+    let late = upload(join, "berria.pdf", pdf("berria"))
+        .await
+        .expect("sent");
+    assert_eq!(late.status(), StatusCode::FORBIDDEN);
+}

@@ -171,6 +171,12 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
         ),
         (
             Method::POST,
+            "/v1/requests/{id}/call/presence",
+            Value::Null,
+            [U, F, F, F, F, F, F, A, A],
+        ),
+        (
+            Method::POST,
             "/v1/requests/{id}/call/end",
             Value::Null,
             [U, F, F, F, F, F, F, A, A],

@@ -126,8 +126,18 @@ export function createCall(options) {
         makingOffer = false;
       }
     };
-    peer.oniceconnectionstatechange = () => {
-      if (peer.iceConnectionState === 'failed') peer.restartIce();
+    peer.oniceconnectionstatechange = async () => {
+      if (peer.iceConnectionState !== 'failed') return;
+      // TURN credentials are short-lived: restart ICE with fresh ones.
+      const fresh = await options.load();
+      if (fresh) view = fresh;
+      if (peer !== pc) return;
+      try {
+        peer.setConfiguration(rtcConfiguration());
+      } catch (error) {
+        console.warn('ICE configuration', error);
+      }
+      peer.restartIce();
     };
     return peer;
   }

@@ -186,6 +186,12 @@ function madridParts(date) {
   return parts;
 }
 
+/** The day in Vitoria-Gasteiz, `2026-12-03`, to compare days. */
+export function madridDay(iso) {
+  const parts = madridParts(new Date(iso));
+  return `${parts.year}-${parts.month.padStart(2, '0')}-${parts.day.padStart(2, '0')}`;
+}
+
 /** The time of day in Vitoria-Gasteiz, `09:45`. */
 export function formatTime(iso) {
   const parts = madridParts(new Date(iso));

@@ -1,6 +1,6 @@
 // The citizen's join page: device check → waiting room → call (consent, documents) → ended.
 import {
-  $, api, every, formatDateTime, formatTime, hide, languageLinks, lang, problemText,
+  $, api, every, formatDateTime, formatTime, hide, languageLinks, lang, madridDay, problemText,
   procedureName, route, say, showStep, t, takeToken,
 } from './common.js';
 import { Devices } from './media.js';
@@ -41,10 +41,14 @@ let devices = null;
 // carry the old answer and must not restart (or stop) a publication.
 let consentAt = 0;
 
+/** A link that does not work (void, refused, unknown): say why and show nothing else. */
 function fatal(text) {
   say(el.error, text);
   poll?.stop();
   presence?.stop();
+  call?.leave();
+  devices?.stop();
+  hide(el.deviceCheck, el.waitingRoom, el.call, el.consent, el.documents);
 }
 
 async function loadCall() {
@@ -104,7 +108,13 @@ async function waitingTick() {
   }
   if (!isOpen()) {
     const { at, minutes } = opensAt();
-    waitingText(t('waiting.opens', { time: formatTime(new Date(at).toISOString()), minutes }));
+    const when = new Date(at).toISOString();
+    // The time alone when it opens today; the day too when it does not.
+    waitingText(
+      madridDay(when) === madridDay(new Date().toISOString())
+        ? t('waiting.opens', { time: formatTime(when), minutes })
+        : t('waiting.opens-day', { date: formatDateTime(when), minutes }),
+    );
   } else {
     waitingText(t('waiting.not-started'));
   }
@@ -160,13 +170,16 @@ async function answerConsent(decision) {
   const buttons = ['#consent-give', '#consent-decline', '#consent-withdraw'].map($);
   for (const button of buttons) button.disabled = true;
   $('#consent-state').textContent = t('consent.sending');
+  // Stopping needs no one's leave: the publication ends now, not after the answer.
+  if (decision !== 'given') call?.setConsent(decision, { announce: true });
   const answer = await api(`/v1/requests/${where.request}/call/consent`, {
     method: 'POST',
     token,
     json: {
       decision,
       wording_version: wording?.version || '',
-      language: caseView?.language || lang,
+      // The language the wording was shown in: the API's, else the case's.
+      language: wording?.language || caseView?.language || lang,
     },
   });
   for (const button of buttons) button.disabled = false;
@@ -221,7 +234,7 @@ async function refreshDocuments() {
 
 function enterCall() {
   if (call && !call.stopped) return;
-  hide(el.waitingRoom, el.deviceCheck);
+  hide(el.waitingRoom, el.deviceCheck, $('.intro'));
   el.rejoin.hidden = true;
   say(el.error, '');
   showStep(el.call);

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::caller::{CaseCaller, CaseReaders, NoLinks, SignLink, Staff, UploadLink};
+use crate::caller::{CaseCaller, CaseReaders, DocumentLinks, NoLinks, ReadingLinks, Staff};
 use crate::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::problem::{ApiError, ProblemBody};
 use crate::routes::requests::respond;
@@ -26,7 +26,6 @@ use crate::routes::requests::with_version;
 use crate::routes::responses::{CaseAccessProblems, CaseCommandProblems};
 use crate::routes::views::CaseView;
 use crate::state::AppState;
-use domain::metadata::Role;
 
 /// One document, named in both languages.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -233,8 +232,9 @@ fn percent_decode(text: &str) -> Vec<u8> {
 /// WORM storage (COMPLIANCE retention) with its SHA-256 computed on the way. The type comes from
 /// the content (PDF, JPEG or PNG; anything else is 415), the size is bounded by
 /// `storage.max_document_bytes` (50 MiB by default; 413), and nothing is stored or recorded
-/// when either is refused or when storage is unavailable (503). The citizen's upload link, or
-/// staff, while the case is open.
+/// when either is refused or when storage is unavailable (503). The citizen's upload link, the
+/// join link while the call is in progress (403 otherwise), or staff, while the case is open.
+/// What staff upload is handed to the citizen: the join link can download it.
 #[utoipa::path(post, path = "/v1/requests/{id}/documents", tag = "documents",
     params(("id" = Uuid, Path), UploadQuery,
         ("Content-Disposition" = Option<String>, Header, description = "`attachment; filename=\"...\"`, when `name` is not given")),
@@ -255,11 +255,17 @@ pub async fn upload(
         caller,
         request_id: id,
         ..
-    }: CaseCaller<Staff, UploadLink>,
+    }: CaseCaller<Staff, DocumentLinks>,
     ApiQuery(query): ApiQuery<UploadQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    if let Some(purpose) = caller.link_purpose() {
+        let (case, _) = state.booking.load(id).await?;
+        if !case.link_may_upload(purpose) {
+            return Err(ApiError::Forbidden);
+        }
+    }
     let file_name = query.name.or_else(|| disposition_name(&headers));
     let declared_length = headers
         .get(header::CONTENT_LENGTH)
@@ -288,7 +294,7 @@ pub async fn upload(
     ))
 }
 
-/// The case's documents: staff, or the citizen's upload link for its own case.
+/// The case's documents: staff, or the citizen's upload or join link for its own case.
 #[utoipa::path(get, path = "/v1/requests/{id}/documents", tag = "documents", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The documents", body = DocumentListView, headers(("ETag" = String))),
@@ -296,7 +302,7 @@ pub async fn upload(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    case: CaseCaller<Staff, UploadLink>,
+    case: CaseCaller<Staff, DocumentLinks>,
 ) -> Result<Response, ApiError> {
     let (current, version) = state.booking.load(case.request_id).await?;
     let view = DocumentListView {
@@ -370,8 +376,9 @@ pub struct ContentQuery {
     pub why: String,
 }
 
-/// Read a document's bytes: staff, or the citizen's sign link for a document put up for
-/// signature. The access (who, when, why) is recorded in the case first, as
+/// Read a document's bytes: staff, the citizen's sign link for a document put up for
+/// signature, or the join link for a document staff put in the space (handed over in the
+/// call). The access (who, when, why) is recorded in the case first, as
 /// `DocumentAccessed`, even on a closed case; then the stored version is streamed through the
 /// api (not a redirect to a presigned URL: the bytes come from the version the case recorded,
 /// whatever store is configured, and no URL that works without credentials is handed out).
@@ -392,19 +399,15 @@ pub async fn content(
         caller,
         request_id: id,
         ..
-    }: CaseCaller<CaseReaders, SignLink>,
+    }: CaseCaller<CaseReaders, ReadingLinks>,
     DocumentId(document_id): DocumentId,
     ApiQuery(query): ApiQuery<ContentQuery>,
 ) -> Result<Response, ApiError> {
     let now = state.booking.now();
-    // A sign link reads only what is put up for signature: the citizen reads what they sign.
-    if caller.role == Role::Citizen {
+    // A link reads what the case lets it: what the citizen signs, or what staff handed over.
+    if let Some(purpose) = caller.link_purpose() {
         let (case, _) = state.booking.load(id).await?;
-        if !case
-            .signatures()
-            .iter()
-            .any(|s| s.document_id == document_id)
-        {
+        if !case.link_may_read(purpose, document_id) {
             return Err(ApiError::NotFound);
         }
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 mod calling;
+mod sharing;
 mod signing;
 
 use super::call::{CallRecord, RecordingRecord};

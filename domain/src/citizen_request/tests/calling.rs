@@ -355,3 +355,63 @@ fn a_failure_written_before_publications_were_named_still_reads() {
         }
     ));
 }
+
+fn case_after(events: Vec<CitizenRequestEvent>) -> CitizenRequest {
+    let mut case = CitizenRequest::default();
+    for event in events {
+        cqrs_es::Aggregate::apply(&mut case, event);
+    }
+    case
+}
+
+fn attached_by(id: u128, by: &str) -> CitizenRequestEvent {
+    CitizenRequestEvent::DocumentAttached {
+        document_id: uuid::Uuid::from_u128(id),
+        file_name: "agiria.pdf".into(),
+        media_type: crate::citizen_request::DocumentMediaType::Pdf,
+        size: 10,
+        sha256: "ab".repeat(32),
+        object_key: format!("r/{id}"),
+        version_id: "v1".into(),
+        retain_until: t(9, 0) + Duration::days(1461),
+        uploaded_by: by.into(),
+        attached_at: t(9, 5),
+    }
+}
+
+#[test]
+fn in_the_call_the_join_link_uploads_and_reads_what_staff_handed_over() {
+    use crate::capability::Purpose;
+    let before = case_after(vec![booked()]);
+    assert!(before.link_may_upload(Purpose::Upload));
+    assert!(
+        !before.link_may_upload(Purpose::Join),
+        "no call, no upload by the join link"
+    );
+    let ended = CitizenRequestEvent::CallEnded {
+        call_id: call_id(),
+        ended_by: "staff:clerk-1".into(),
+        ended_at: t(9, 20),
+    };
+    let handed = attached_by(1, "staff:clerk-1");
+    let own = attached_by(2, "citizen:r");
+    let during = case_after(vec![booked(), started(), handed.clone(), own.clone()]);
+    assert!(during.link_may_upload(Purpose::Join));
+    assert!(!during.link_may_upload(Purpose::Manage));
+    assert!(during.link_may_read(Purpose::Join, uuid::Uuid::from_u128(1)));
+    assert!(
+        !during.link_may_read(Purpose::Join, uuid::Uuid::from_u128(2)),
+        "the join link reads what staff handed over, nothing else"
+    );
+    assert!(!during.link_may_read(Purpose::Upload, uuid::Uuid::from_u128(1)));
+    assert!(
+        !during.link_may_read(Purpose::Sign, uuid::Uuid::from_u128(1)),
+        "a sign link reads only what is put up for signature"
+    );
+    let after = case_after(vec![booked(), started(), handed, own, ended]);
+    assert!(!after.link_may_upload(Purpose::Join));
+    assert!(
+        after.link_may_read(Purpose::Join, uuid::Uuid::from_u128(1)),
+        "what was handed over can still be downloaded"
+    );
+}
