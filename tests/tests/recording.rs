@@ -59,6 +59,9 @@ async fn media_arrived(spool: &std::path::Path, participant: &str, publication: 
     }
 }
 
+/// How long the rig's recorder waits for a publisher that went silent.
+const DISCONNECT_TIMEOUT_MS: u64 = 2000;
+
 struct Rig {
     app: TestApp,
     whip: String,
@@ -71,6 +74,7 @@ async fn rig() -> Rig {
     settings.recorder.local_ice_addresses = vec![LOOPBACK.into()];
     settings.recorder.spool_dir = Some(std::env::temp_dir().join(unique("arreta-spool")));
     settings.recorder.poll_interval_ms = 100;
+    settings.recorder.disconnect_timeout_ms = DISCONNECT_TIMEOUT_MS;
     let app = spawn_app_with(settings).await;
     app.state
         .objects
@@ -538,6 +542,107 @@ async fn a_whip_delete_ends_the_publication_and_its_file_is_stored() {
         "{} ms for {} ms",
         facts.duration_ms,
         sent.as_millis()
+    );
+}
+
+async fn failed_events(rig: &Rig, id: &str) -> Vec<Value> {
+    sqlx::query_scalar::<_, Value>(
+        "SELECT payload FROM events WHERE aggregate_id = $1 AND event_type = 'RecordingFailed' ORDER BY sequence",
+    )
+    .bind(id)
+    .fetch_all(&rig.app.db.pool)
+    .await
+    .expect("events")
+}
+
+#[tokio::test]
+async fn a_publisher_gone_without_delete_is_stored_up_to_there_within_the_timeout() {
+    let _serial = SERIAL.lock().await;
+    let rig = rig().await;
+    let id = book_now(&rig.app).await;
+    let join = issue_link(&rig.app, &id, "join").await;
+    clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
+    consent(&rig.app, &id, &join, "given").await;
+    let citizen = publish(&rig, &id, &join, "citizen").await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    // The tab closes: no DELETE, the media just stops.
+    let sent = citizen.connected_at.elapsed();
+    let gone = Instant::now();
+    drop(citizen.publisher);
+    let stored = wait_stored(&rig, &id, 1).await;
+    let waited = gone.elapsed();
+    assert!(
+        waited >= Duration::from_millis(DISCONNECT_TIMEOUT_MS)
+            && waited < Duration::from_millis(DISCONNECT_TIMEOUT_MS) + Duration::from_secs(20),
+        "stored {} ms after the publisher went",
+        waited.as_millis()
+    );
+    let facts = check_stored(&rig, &stored[0]).await;
+    assert!(
+        within_ten_percent(facts.duration_ms, sent),
+        "{} ms recorded for {} ms sent",
+        facts.duration_ms,
+        sent.as_millis()
+    );
+    // The call goes on; the publication is over, so the citizen may publish again.
+    assert_eq!(call_view(&rig, &id).await["status"], "in_progress");
+    let (_again, offer) = offer().await;
+    assert_eq!(
+        post_offer(&rig, &id, &join, offer).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn each_failed_publication_is_an_event_of_its_own_naming_it() {
+    let _serial = SERIAL.lock().await;
+    let rig = rig().await;
+    let id = book_now(&rig.app).await;
+    let join = issue_link(&rig.app, &id, "join").await;
+    clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
+    consent(&rig.app, &id, &join, "given").await;
+    let mut resources = Vec::new();
+    for _ in 0..2 {
+        // Media reaches the recorder, then the publication is deleted at once: far less than
+        // recorder.min_duration_ms is recorded.
+        let publishing = publish(&rig, &id, &join, "citizen").await;
+        let resource = publishing.resource.clone();
+        let deleted = rig
+            .app
+            .client
+            .delete(format!("{}{resource}", rig.whip))
+            .bearer_auth(&join)
+            .send()
+            .await
+            .expect("delete");
+        assert_eq!(deleted.status(), StatusCode::OK);
+        drop(publishing.publisher);
+        resources.push(resource.rsplit('/').next().expect("id").to_string());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while failed_events(&rig, &id).await.len() < resources.len() {
+            assert!(Instant::now() < deadline, "the failure is recorded in time");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let failed = failed_events(&rig, &id).await;
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    let named: Vec<&str> = failed
+        .iter()
+        .map(|e| {
+            e["RecordingFailed"]["publication"]
+                .as_str()
+                .expect("publication")
+        })
+        .collect();
+    assert_eq!(
+        named,
+        resources.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let view = call_view(&rig, &id).await;
+    assert_eq!(
+        view["recordings"][0]["failed"].as_array().map(Vec::len),
+        Some(2),
+        "{view}"
     );
 }
 
