@@ -97,7 +97,8 @@ drop_stale_test_databases() {
 
 # start_localstack: LocalStack's S3 (scripts/localstack.sh) on a free loopback port, for the tests
 # that prove Object Lock retention; exports ARRETA_TEST_S3_ENDPOINT. Stops the run with an error
-# when no Python 3.13 is found or the server does not come up: those tests are never skipped.
+# when Debian's Python 3.11 (/usr/bin/python3, or ARRETA_LOCALSTACK_PYTHON) cannot build the
+# virtualenv or the server does not come up: those tests are never skipped.
 # Pair it with `trap stop_localstack EXIT`.
 LOCALSTACK_PID=
 LOCALSTACK_LOG=
@@ -140,17 +141,17 @@ PY
     echo "==> LocalStack S3 on $ARRETA_TEST_S3_ENDPOINT (ready in ${elapsed} ms; log $LOCALSTACK_LOG)"
 }
 
-# stop_localstack: SIGINT (LocalStack does not stop reliably on SIGTERM), then SIGKILL after 20 s.
+# stop_localstack: SIGINT (LocalStack does not stop reliably on SIGTERM), then SIGKILL after 10 s (it keeps nothing, and with the launcher's fix a stop takes 1-6 s).
 stop_localstack() {
     [ -n "${LOCALSTACK_PID:-}" ] || return 0
     if kill -0 "$LOCALSTACK_PID" 2>/dev/null; then
         kill -INT "$LOCALSTACK_PID" 2>/dev/null || true
-        for _ in $(seq 1 200); do
+        for _ in $(seq 1 100); do
             kill -0 "$LOCALSTACK_PID" 2>/dev/null || break
             sleep 0.1
         done
         if kill -0 "$LOCALSTACK_PID" 2>/dev/null; then
-            echo "warning: LocalStack did not stop on SIGINT within 20 s; killing it" >&2
+            echo "warning: LocalStack did not stop on SIGINT within 10 s; killing it" >&2
             kill -KILL "$LOCALSTACK_PID" 2>/dev/null || true
         fi
     fi

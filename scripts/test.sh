@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh Debian 12 machine or a developer's: installs what is missing,
-# starts PostgreSQL where none answers and LocalStack's S3 (Object Lock; needs Python 3.13, see
+# starts PostgreSQL where none answers and LocalStack's S3 (Object Lock; on Debian's Python 3.11, see
 # scripts/localstack.sh), then checks formatting, lints and runs the whole suite against the real
 # services.
 set -euo pipefail

@@ -851,4 +851,82 @@ mod tests {
             Ok(())
         });
     }
+
+    #[test]
+    fn turn_comes_as_a_shared_secret_and_production_needs_it() {
+        figment::Jail::expect_with(|jail| {
+            // A static TURN password for every link holder is refused.
+            jail.create_file(
+                "static.toml",
+                "[call]\nice_servers = [{ urls = [\"turn:turn.example:3478\"], username = \"u\", credential = \"p\" }]\n",
+            )?;
+            let refused = Settings::load_from(Some("static.toml".into()));
+            assert!(
+                matches!(&refused, Err(ConfigError::Invalid(m)) if m.contains("[call.turn]")),
+                "{refused:?}"
+            );
+            jail.create_file(
+                "turn.toml",
+                "[call]\nice_servers = [{ urls = [\"stun:stun.example:3478\"] }]\n\
+                 [call.turn]\nurls = [\"turns:turn.example:5349?transport=tcp\"]\nsecret = \"0123456789abcdef0123\"\nttl_seconds = 3600\n",
+            )?;
+            let settings =
+                Settings::load_from(Some("turn.toml".into())).map_err(|e| e.to_string())?;
+            let turn = settings.call.turn.as_ref().expect("turn");
+            assert!(
+                !format!("{turn:?}").contains("0123456789abcdef"),
+                "the secret is redacted"
+            );
+            jail.create_file(
+                "short.toml",
+                "[call.turn]\nurls = [\"turn:t.example\"]\nsecret = \"short\"\nttl_seconds = 3600\n",
+            )?;
+            assert!(Settings::load_from(Some("short.toml".into())).is_err());
+            jail.create_file(
+                "recorder.toml",
+                "[recorder]\nturn_server = \"turn://t.example:3478\"\n",
+            )?;
+            let refused = Settings::load_from(Some("recorder.toml".into()));
+            assert!(
+                matches!(&refused, Err(ConfigError::Invalid(m)) if m.contains("needs [call.turn]")),
+                "{refused:?}"
+            );
+            Ok(())
+        });
+        let mut production = Settings::default();
+        production.call.whip_url = "https://recorder.example/whip".into();
+        assert!(
+            production
+                .call
+                .validate(true)
+                .is_err_and(|m| m.contains("[call.turn]"))
+        );
+    }
+
+    #[test]
+    fn cors_allows_the_pages_origin_unless_told_otherwise() {
+        let settings = Settings::default();
+        assert_eq!(
+            settings.cors_origins(),
+            vec!["http://127.0.0.1:8080".to_string()]
+        );
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "cors.toml",
+                "[cors]\nallowed_origins = [\"https://egoitza.vitoria-gasteiz.eus\"]\n",
+            )?;
+            let settings =
+                Settings::load_from(Some("cors.toml".into())).map_err(|e| e.to_string())?;
+            assert_eq!(
+                settings.cors_origins(),
+                vec!["https://egoitza.vitoria-gasteiz.eus".to_string()]
+            );
+            jail.create_file(
+                "path.toml",
+                "[cors]\nallowed_origins = [\"https://egoitza.example/app\"]\n",
+            )?;
+            assert!(Settings::load_from(Some("path.toml".into())).is_err());
+            Ok(())
+        });
+    }
 }
