@@ -9,7 +9,7 @@ use infrastructure::config::Settings;
 use infrastructure::object_store::s3::S3Store;
 use infrastructure::object_store::{Bucket, ObjectStore, RetentionMode};
 use media_recorder::probe::probe;
-use media_recorder::publisher::Publisher;
+use media_recorder::publisher::{Publisher, Sending};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::{
@@ -138,8 +138,12 @@ async fn consent(app: &TestApp, id: &str, join: &str, decision: &str) {
 
 /// A new publisher and its SDP offer.
 async fn offer() -> (Publisher, String) {
-    tokio::task::spawn_blocking(|| {
-        Publisher::start(&[LOOPBACK.to_string()], Duration::from_secs(10))
+    offer_sending(Sending::default()).await
+}
+
+async fn offer_sending(sending: Sending) -> (Publisher, String) {
+    tokio::task::spawn_blocking(move || {
+        Publisher::start_with(sending, &[LOOPBACK.to_string()], Duration::from_secs(10))
     })
     .await
     .expect("task")
@@ -183,7 +187,17 @@ async fn post_offer(rig: &Rig, id: &str, token: &str, offer: String) -> reqwest:
 /// Publishes as `participant` and waits until its media reaches the recorder's file: what is
 /// "sent" counts from then.
 async fn publish(rig: &Rig, id: &str, token: &str, participant: &str) -> Publishing {
-    let (publisher, offer) = offer().await;
+    publish_sending(rig, id, token, participant, Sending::default()).await
+}
+
+async fn publish_sending(
+    rig: &Rig,
+    id: &str,
+    token: &str,
+    participant: &str,
+    sending: Sending,
+) -> Publishing {
+    let (publisher, offer) = offer_sending(sending).await;
     let response = post_offer(rig, id, token, offer).await;
     assert_eq!(response.status(), StatusCode::CREATED, "WHIP accepted");
     assert_eq!(response.headers()["content-type"], "application/sdp");
@@ -773,6 +787,21 @@ async fn measure_two_calls_recording_at_once() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
+    // What a browser's camera sends in a call: 640x480 at 30 fps unless told otherwise
+    // (`ARRETA_BENCH_VIDEO=WIDTHxHEIGHT@FPS`).
+    let video = std::env::var("ARRETA_BENCH_VIDEO").unwrap_or_else(|_| "640x480@30".into());
+    let sending = video
+        .split_once('@')
+        .and_then(|(size, fps)| {
+            let (width, height) = size.split_once('x')?;
+            Some(Sending {
+                width: width.parse().ok()?,
+                height: height.parse().ok()?,
+                fps: fps.parse().ok()?,
+                ..Sending::default()
+            })
+        })
+        .expect("ARRETA_BENCH_VIDEO is WIDTHxHEIGHT@FPS");
     let mut settings = s3_settings(s3_endpoint());
     settings.call.early_join_minutes = 30;
     settings.recorder.local_ice_addresses = vec![LOOPBACK.into()];
@@ -804,8 +833,9 @@ async fn measure_two_calls_recording_at_once() {
             .expect("start");
         assert_eq!(started.status(), StatusCode::OK);
         consent(&rig.app, &id, &join, "given").await;
-        let citizen = publish(&rig, &id, &join, "citizen").await;
-        let staff = publish(&rig, &id, &staff_token("clerk", clerk), "clerk").await;
+        let citizen = publish_sending(&rig, &id, &join, "citizen", sending).await;
+        let staff =
+            publish_sending(&rig, &id, &staff_token("clerk", clerk), "clerk", sending).await;
         calls.push((id, clerk, citizen, staff));
     }
     let (cpu_before, _) = process_usage(pid);
@@ -826,14 +856,25 @@ async fn measure_two_calls_recording_at_once() {
         wait_stored(&rig, id, 2).await;
     }
     let (cpu_done, peak_after_upload) = process_usage(pid);
+    let per_call = (cpu_after - cpu_before) / media_seconds / 2.0;
     println!(
-        "recorder: 2 calls (4 publications) for {media_seconds:.1} s: {:.3} CPU-s per media second per call \
+        "recorder: 2 calls (4 publications, {video}) for {media_seconds:.1} s: {per_call:.3} CPU-s per media second per call \
          while recording; peak RSS {:.1} MiB while recording, {:.1} MiB after finalising and uploading; \
          start-up {:.2} CPU-s, finalise+upload {:.2} CPU-s",
-        (cpu_after - cpu_before) / media_seconds / 2.0,
         peak_kib as f64 / 1024.0,
         peak_after_upload as f64 / 1024.0,
         idle_cpu,
         cpu_done - cpu_after,
     );
+    // scripts/bench.sh puts these figures into its table.
+    if let Ok(out) = std::env::var("ARRETA_BENCH_RECORDER_OUT") {
+        let figures = json!({
+            "video": video,
+            "media_seconds": media_seconds,
+            "cpu_seconds_per_media_second_per_call": per_call,
+            "peak_rss_mib_recording": peak_kib as f64 / 1024.0,
+            "peak_rss_mib_after_upload": peak_after_upload as f64 / 1024.0,
+        });
+        std::fs::write(&out, figures.to_string()).expect("the figures are written");
+    }
 }
