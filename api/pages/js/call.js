@@ -22,7 +22,8 @@ window.arretaCall = {
  * - `el`: `remote`, `local`, `peerStatus`, `indicator`, `recordingMessage`, `message`;
  * - `texts`: `present`, `absent` (how this page names the other side);
  * - `onEnded()`: the call ended (heard when reconnecting);
- * - `onConsentHint(consent)`: the other page says the citizen's answer changed.
+ * - `onConsentHint(consent)`: the other page says the citizen's answer changed;
+ * - `onBye()`: the other side left on purpose.
  */
 export function createCall(options) {
   const { role, token, el, texts } = options;
@@ -65,7 +66,8 @@ export function createCall(options) {
     peerPresent = present;
     el.peerStatus.dataset.peer = present ? 'present' : 'absent';
     const text = el.peerStatus.querySelector('.text') || el.peerStatus;
-    text.textContent = present ? texts.present : texts.absent;
+    const words = present ? texts.present : texts.absent;
+    if (text.textContent !== words) text.textContent = words;
     if (!present) {
       peerRecording = false;
       indicate();
@@ -174,6 +176,8 @@ export function createCall(options) {
       case 'bye':
         setPeer(false);
         closePeer();
+        // A clerk who says goodbye has usually ended the call: the page checks now.
+        if (data.type === 'bye') options.onBye?.();
         break;
       case 'peer-absent':
         setPeer(false);
@@ -343,7 +347,6 @@ export function createCall(options) {
     },
     /** The consent as last heard (`given`, `declined`, `withdrawn`, `not_asked`). */
     setConsent(value, { announce = false } = {}) {
-      const changed = consent !== (value || 'not_asked');
       consent = value || 'not_asked';
       if (consent === 'given') {
         publish();
@@ -352,7 +355,7 @@ export function createCall(options) {
         unpublish();
       }
       // Only a hint: the other page acts on what GET /call says (stopping at once is safe).
-      if (announce && changed) send({ type: 'recording', on: publishing, consent });
+      if (announce) send({ type: 'recording', on: publishing, consent });
     },
     /** Another camera or microphone: the same senders carry the new tracks. */
     setStream(next) {

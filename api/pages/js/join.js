@@ -88,7 +88,8 @@ function isOpen() {
 }
 
 function waitingText(text) {
-  el.waitingStatus.textContent = text;
+  // The same words again would be read out again by some screen readers.
+  if (el.waitingStatus.textContent !== text) el.waitingStatus.textContent = text;
 }
 
 async function waitingTick() {
@@ -135,7 +136,11 @@ function enterWaitingRoom() {
   presence = every(PRESENCE_MS, async () => sendPresence());
 }
 
-function renderConsent(view) {
+/**
+ * Shows the consent as `view` has it and acts on it. `announce` (after our own answer was
+ * recorded) tells the clerk's page, so it need not wait for its next poll.
+ */
+function renderConsent(view, { announce = false } = {}) {
   const wording = view.consent_wording;
   const text = $('#consent-text');
   const give = $('#consent-give');
@@ -157,12 +162,13 @@ function renderConsent(view) {
     decline.disabled = true;
   }
   const state = view.consent || 'not_asked';
-  $('#consent-state').textContent = t(`consent.${state}`);
+  const said = t(`consent.${state}`);
+  if ($('#consent-state').textContent !== said) $('#consent-state').textContent = said;
   $('#consent-state').dataset.consent = state;
   give.hidden = state === 'given';
   decline.hidden = state !== 'not_asked';
   withdraw.hidden = state !== 'given';
-  call?.setConsent(state, { announce: true });
+  call?.setConsent(state, { announce });
 }
 
 async function answerConsent(decision) {
@@ -170,7 +176,8 @@ async function answerConsent(decision) {
   const buttons = ['#consent-give', '#consent-decline', '#consent-withdraw'].map($);
   for (const button of buttons) button.disabled = true;
   $('#consent-state').textContent = t('consent.sending');
-  // Stopping needs no one's leave: the publication ends now, not after the answer.
+  // Stopping needs no one's leave: both publications end now, not after the answer (the
+  // clerk's page is told again once the answer is recorded).
   if (decision !== 'given') call?.setConsent(decision, { announce: true });
   const answer = await api(`/v1/requests/${where.request}/call/consent`, {
     method: 'POST',
@@ -190,7 +197,7 @@ async function answerConsent(decision) {
   } else {
     say(el.error, problemText(answer));
   }
-  renderConsent(callView);
+  renderConsent(callView, { announce: answer.ok });
   // The button pressed may be hidden now: the focus goes to the one that undoes it.
   const next = [$('#consent-withdraw'), $('#consent-give')].find((b) => !b.hidden);
   next?.focus();
@@ -256,6 +263,10 @@ function enterCall() {
     },
     texts: { present: t('peer.present'), absent: t('peer.absent') },
     onEnded: ended,
+    onBye: async () => {
+      const view = await loadCall();
+      if (view?.status === 'ended') ended();
+    },
   });
   call.start();
   if (callView) renderConsent(callView);

@@ -34,6 +34,10 @@ let presence = null;
 // When the citizen's page last said its answer changed: a poll asked before then may carry the
 // old answer.
 let hintAt = 0;
+// After a hint that the citizen stopped the recording, a `given` read back is taken for the
+// answer not recorded yet, for this long (then the API's word counts again).
+const HOLD_MS = 5000;
+let holdUntil = 0;
 let pollNow = null;
 
 function stopTimers() {
@@ -110,9 +114,9 @@ async function loadSummary() {
 function renderWaiting(view) {
   const waiting = view.citizen_waiting === true;
   el.waiting.dataset.citizen = waiting ? 'waiting' : 'absent';
-  $('#waiting-status .text').textContent = t(
-    waiting ? 'staff.citizen-waiting' : 'staff.citizen-absent',
-  );
+  const text = t(waiting ? 'staff.citizen-waiting' : 'staff.citizen-absent');
+  const element = $('#waiting-status .text');
+  if (element.textContent !== text) element.textContent = text;
 }
 
 function renderConsent(view) {
@@ -217,7 +221,12 @@ function enterCall() {
     onConsentHint: (consent) => {
       hintAt = performance.now();
       // Stopping on a hint is safe; starting waits for the API to say so.
-      if (consent !== 'given') call?.setConsent(consent);
+      if (consent !== 'given') {
+        holdUntil = hintAt + HOLD_MS;
+        call?.setConsent(consent);
+      } else {
+        holdUntil = 0;
+      }
       pollNow?.();
     },
   });
@@ -227,8 +236,9 @@ function enterCall() {
     const asked = performance.now();
     const view = await loadCall();
     if (!view) return;
+    const held = view.consent === 'given' && performance.now() < holdUntil;
     if (view.status === 'ended') ended();
-    else if (asked > hintAt) renderConsent(view);
+    else if (asked > hintAt && !held) renderConsent(view);
   };
   pollNow = () => check().catch((error) => console.warn(error));
   // While recording, a withdrawal must stop this page's publication within two seconds even
