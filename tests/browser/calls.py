@@ -23,6 +23,13 @@ class Call:
     first_frame_ms: dict[str, float] = field(default_factory=dict)
     published_at: dict[str, float] = field(default_factory=dict)
 
+    def published_ms(self, person: Participant, effective: float) -> float:
+        """How long `person`'s page published: from its WHIP connection's `connected` until it
+        left that state or until the end or withdrawal took effect (`effective`: the api
+        answered it; the recorder stops on it by itself), whichever came first."""
+        stopped = wait_until(f"{person.name}: the publisher stopped", lambda: person.marks()["unpublishedAt"], 15, 0.05)
+        return min(stopped, effective) - self.published_at[person.name]
+
     @property
     def both(self) -> tuple[Participant, Participant]:
         return self.citizen, self.clerk
@@ -91,11 +98,23 @@ def consent_and_publish(call: Call) -> None:
         assert state and state.get("consent") == "given" and state.get("publishing") is True, f"{person.name}: state {state}"
 
 
-def end(call: Call) -> float:
-    """The clerk ends the call; both pages stop publishing and the citizen's says it ended."""
-    ended = now_ms()
-    call.clerk.page.click("button#call-end")
-    expect(call.citizen.page.locator("#call-ended")).to_be_visible(timeout=15000)
-    for person in call.both:
+def click_and_answered(person: Participant, selector: str, path: str) -> float:
+    """Clicks `selector` and waits for the api's 200 to the POST to `path` it makes; gives when
+    that answer came (when the change took effect)."""
+    with person.page.expect_response(
+            lambda r: r.request.method == "POST" and r.url.split("?")[0].endswith(path), timeout=15000) as answer:
+        person.page.click(selector)
+    assert answer.value.status == 200, f"{person.name}: POST {path} answered {answer.value.status}"
+    return now_ms()
+
+
+def end(call: Call, citizen_present: bool = True) -> float:
+    """The clerk ends the call; both pages stop publishing and the citizen's says it ended.
+    Gives when the end took effect."""
+    ended = click_and_answered(call.clerk, "button#call-end", "/call/end")
+    people = call.both if citizen_present else (call.clerk,)
+    if citizen_present:
+        expect(call.citizen.page.locator("#call-ended")).to_be_visible(timeout=15000)
+    for person in people:
         person.expect_recording(False, timeout=10000)
     return ended

@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -48,13 +52,74 @@ def figure(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
     if not Path(CHROMIUM).exists():
         raise HarnessError(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+class OwnChromium:
+    """A Chromium of its own (its own process group), driven over CDP, that a test can kill
+    with SIGKILL: a browser that vanishes sends nothing more, not even a goodbye."""
+
+    def __init__(self, playwright, log_dir: Path):
+        self.profile = Path(tempfile.mkdtemp(prefix="arreta-chromium-"))
+        port = free_port()
+        argv = [CHROMIUM, "--headless", f"--remote-debugging-port={port}", "--remote-debugging-address=127.0.0.1",
+                f"--user-data-dir={self.profile}", "--no-first-run", "--no-default-browser-check",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-default-apps", "--metrics-recording-only", "--password-store=basic",
+                "--use-mock-keychain", "--no-sandbox", *CHROMIUM_ARGS, "about:blank"]
+        self.service = Service("chromium-own", argv, dict(os.environ), log_dir)
+        endpoint = f"http://127.0.0.1:{port}"
+        wait_until("the own Chromium's DevTools endpoint", lambda: self.service.alive() and _answers(f"{endpoint}/json/version"), 30)
+        self.browser = playwright.chromium.connect_over_cdp(endpoint)
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.service.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.service.process.wait(10)
+
+    def close(self) -> None:
+        try:
+            self.browser.close()
+        except Exception:  # noqa: BLE001 - killed already
+            pass
+        self.service.stop()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def own_chromium(playwright):
+    """own_chromium(log_dir): a Chromium the test may kill (OwnChromium)."""
+    made: list[OwnChromium] = []
+
+    def make(log_dir: Path) -> OwnChromium:
+        chromium = OwnChromium(playwright, log_dir)
+        made.append(chromium)
+        return chromium
+
+    yield make
+    for chromium in made:
+        chromium.close()
 
 
 def _require_env(name: str, hint: str) -> str:
@@ -88,16 +153,21 @@ def make_stack(request: pytest.FixtureRequest):
 
 @pytest.fixture
 def participants(browser, request: pytest.FixtureRequest):
-    """participants(name, log_dir, relay=False, viewport=None): a Chromium context per participant."""
+    """participants(name, log_dir, relay=False, viewport=None, browser=None): a Chromium
+    context per participant (in the session's Chromium unless another is given)."""
     made: list[Participant] = []
 
-    def make(name: str, log_dir: Path, relay: bool = False, viewport: dict | None = None) -> Participant:
+    def make(name: str, log_dir: Path, relay: bool = False, viewport: dict | None = None,
+             browser=browser) -> Participant:
         participant = Participant(browser, name, log_dir, relay=relay, viewport=viewport)
         made.append(participant)
         return participant
 
     yield make
+    failed = _failed(request)
     for participant in made:
+        if failed:
+            participant.dump()
         participant.close()
 
 

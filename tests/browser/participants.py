@@ -53,6 +53,15 @@ PROBES = r"""
     const side = (id) => { const c = stats.get(id) || {}; return { candidateType: c.candidateType, address: c.address, port: c.port, protocol: c.protocol }; };
     return { state: pair.state, nominated: pair.nominated, local: side(pair.localCandidateId), remote: side(pair.remoteCandidateId) };
   }
+  async function outbound(pc) {
+    pc = pc || publisher();
+    if (!pc) return null;
+    const out = {};
+    (await pc.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp') out[r.kind] = { packetsSent: r.packetsSent, bytesSent: r.bytesSent, framesEncoded: r.framesEncoded };
+    });
+    return { connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState, outbound: out };
+  }
   const marks = { firstFrameAt: null, publishedAt: null, unpublishedAt: null, publisherStates: [] };
   let watching = false;
   async function tick() {
@@ -75,23 +84,7 @@ PROBES = r"""
     const loop = async () => { await tick(); setTimeout(loop, 20); };
     loop();
   }
-  async function gatherRelay(iceServers, timeoutMs) {
-    // A relay-only RTCPeerConnection: which candidates does it gather with these servers?
-    const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: 'relay' });
-    const candidates = [];
-    const errors = [];
-    pc.onicecandidateerror = (e) => errors.push({ code: e.errorCode, text: e.errorText, url: e.url });
-    const done = new Promise((resolve) => {
-      pc.onicecandidate = (e) => { if (e.candidate) candidates.push(e.candidate.candidate); else resolve(); };
-      setTimeout(resolve, timeoutMs);
-    });
-    pc.createDataChannel('probe');
-    await pc.setLocalDescription(await pc.createOffer());
-    await done;
-    pc.close();
-    return { candidates, errors, relay: candidates.filter((c) => / typ relay /.test(c)).length };
-  }
-  window.__arretaTest = { inbound, selectedPair, watch, marks, gatherRelay,
+  window.__arretaTest = { inbound, outbound, selectedPair, watch, marks,
     publisherState: () => { const p = publisher(); return p ? p.connectionState : null; },
     state: () => { try { return call() ? call().state() : null; } catch (e) { return null; } } };
   window.addEventListener('DOMContentLoaded', watch);
@@ -127,6 +120,17 @@ class Participant:
     def log(self, line: str) -> None:
         if not self._log.closed:
             self._log.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+
+    def dump(self) -> None:
+        """What the page's probes know, into its log (for a failed test's report)."""
+        try:
+            if not self.page.is_closed():
+                self.log(f"marks: {json.dumps(self.marks())}")
+                self.log(f"peer inbound: {json.dumps(self.inbound())}; selected pair: {json.dumps(self.selected_pair())}")
+                self.log(f"publisher: {json.dumps(self.eval('window.__arretaTest.outbound()'))}")
+                self.log(f"state: {json.dumps(self.eval('window.__arretaTest.state()'))}")
+        except Exception as error:  # noqa: BLE001 - a page that is gone tells nothing more
+            self.log(f"(probes unavailable: {error})")
 
     def close(self) -> None:
         if not self.closed:

@@ -22,7 +22,7 @@ def test_a_consented_call_is_seen_heard_and_recorded_one_locked_file_per_publica
     # About 8 s of recording; the page is live the whole time (this is the call, not a wait).
     clerk.page.wait_for_timeout(8000)
     ended = calls.end(call)
-    published = {side: ended - at for side, at in call.published_at.items()}
+    published = {person.name: call.published_ms(person, ended) for person in call.both}
     files = stack.wait_stored(call.request, 2, timeout=90)
     listing = stack.recordings(call.request)
     assert len(listing["recordings"]) == 1, f"one recording for one consented stretch: {listing}"
