@@ -87,5 +87,12 @@ echo "==> browser tests (Chromium $(/usr/bin/chromium --version 2>/dev/null | aw
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export ARRETA_BROWSER_TARGET="$ROOT/target/debug"
 status=0
-"$VENV/bin/python" -m pytest tests/browser -q "$@" || status=$?
+# `browser-tests.sh bench [ARGS]` runs the recorder's browser benchmark instead of the tests.
+if [ "${1:-}" = "bench" ]; then
+    shift
+    set -- tests/browser/bench_recorder.py -s "$@"
+else
+    set -- tests/browser "$@"
+fi
+"$VENV/bin/python" -m pytest -q "$@" || status=$?
 exit "$status"

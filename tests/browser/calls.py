@@ -47,8 +47,9 @@ def citizen_waits(stack: Stack, citizen: Participant, request: str, base: str | 
     return join
 
 
-def clerk_opens(stack: Stack, clerk: Participant, request: str, base: str | None = None, lang: str = "eu") -> str:
-    token = stack.token("clerk", "clerk-07")
+def clerk_opens(stack: Stack, clerk: Participant, request: str, base: str | None = None, lang: str = "eu",
+                clerk_id: str = "clerk-07") -> str:
+    token = stack.token("clerk", clerk_id)
     clerk.open(f"{base or stack.api.url}/app/{lang}/staff/call/{request}#{token}")
     clerk.sign_in_if_asked(token)
     expect(clerk.page.locator("#case-summary")).to_be_visible(timeout=15000)
@@ -56,11 +57,11 @@ def clerk_opens(stack: Stack, clerk: Participant, request: str, base: str | None
 
 
 def connect(stack: Stack, citizen: Participant, clerk: Participant, *, citizen_base: str | None = None,
-            clerk_base: str | None = None) -> Call:
+            clerk_base: str | None = None, clerk_id: str = "clerk-07") -> Call:
     """Up to both seeing and hearing each other."""
     request = stack.book()
     citizen_waits(stack, citizen, request, citizen_base)
-    token = clerk_opens(stack, clerk, request, clerk_base)
+    token = clerk_opens(stack, clerk, request, clerk_base, clerk_id=clerk_id)
     # The clerk's page sees the citizen waiting (presence, before the call starts).
     expect(clerk.page.locator("#waiting")).to_have_attribute("data-citizen", "waiting", timeout=20000)
     call = Call(stack, request, citizen, clerk, token)

@@ -58,7 +58,7 @@ PROBES = r"""
     if (!pc) return null;
     const out = {};
     (await pc.getStats()).forEach((r) => {
-      if (r.type === 'outbound-rtp') out[r.kind] = { packetsSent: r.packetsSent, bytesSent: r.bytesSent, framesEncoded: r.framesEncoded };
+      if (r.type === 'outbound-rtp') out[r.kind] = { packetsSent: r.packetsSent, bytesSent: r.bytesSent, framesEncoded: r.framesEncoded, frameWidth: r.frameWidth, frameHeight: r.frameHeight, framesPerSecond: r.framesPerSecond };
     });
     return { connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState, outbound: out };
   }
