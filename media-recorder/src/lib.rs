@@ -2,6 +2,7 @@
 //! and WORM upload, run as its own process (`arreta-recorder`) so that a crash in a media
 //! pipeline never takes the api down.
 
+pub mod changes;
 pub mod offer;
 pub mod probe;
 pub mod publisher;
@@ -52,6 +53,7 @@ pub async fn start(settings: &Settings) -> Result<whip::WhipState, StartError> {
     )
     .await?;
     let (calendar, catalogue) = settings.calendar_and_catalogue()?;
+    let changes = changes::spawn(pool.clone());
     let booking = Arc::new(BookingService::new(
         pool,
         calendar,
@@ -69,6 +71,7 @@ pub async fn start(settings: &Settings) -> Result<whip::WhipState, StartError> {
         settings.recorder.clone(),
         settings.call.turn.clone(),
         spool,
+        changes,
     ));
     match recorder.resume().await {
         Ok(0) => {}

@@ -78,6 +78,8 @@ pub struct Recorder {
     pub turn: Option<TurnSettings>,
     pub spool: Spool,
     publications: Mutex<HashMap<Uuid, Publication>>,
+    /// Bumped when the event log moves (`changes`).
+    changes: watch::Receiver<u64>,
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986), for user info in a URL.
@@ -106,6 +108,7 @@ impl Recorder {
         settings: RecorderSettings,
         turn: Option<TurnSettings>,
         spool: Spool,
+        changes: watch::Receiver<u64>,
     ) -> Self {
         Self {
             booking,
@@ -113,6 +116,7 @@ impl Recorder {
             settings,
             turn,
             spool,
+            changes,
             publications: Mutex::new(HashMap::new()),
         }
     }
@@ -288,15 +292,28 @@ impl Recorder {
     ) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms);
         let gone_after = Duration::from_millis(self.settings.disconnect_timeout_ms);
+        // The publisher's silence is looked at more often than the case needs reloading.
+        let liveness = Duration::from_millis(250).min(poll);
+        let mut changes = self.changes.clone();
+        let mut listening = true;
+        let mut next_poll = tokio::time::Instant::now() + poll;
         loop {
-            tokio::select! {
+            let reload = tokio::select! {
                 _ = stopped.changed() => break,
-                _ = tokio::time::sleep(poll) => {}
-            }
+                changed = changes.changed(), if listening => {
+                    listening = changed.is_ok();
+                    listening
+                }
+                _ = tokio::time::sleep(liveness) => tokio::time::Instant::now() >= next_poll,
+            };
             if session.gone_for() >= gone_after {
                 tracing::info!(%request_id, %recording, "the publisher is gone (no media, or ICE lost); its file is stored up to here");
                 break;
             }
+            if !reload {
+                continue;
+            }
+            next_poll = tokio::time::Instant::now() + poll;
             match self.booking.load(request_id).await {
                 Ok((case, _)) => {
                     if let Some(reason) = stop_reason(&case, recording) {

@@ -26,7 +26,7 @@ CAMERA_640_480_30 = """
     if (constraints && constraints.video) {
       const video = typeof constraints.video === 'object' ? constraints.video : {};
       constraints = { ...constraints, video: { ...video, width: { exact: 640 }, height: { exact: 480 },
-                                                frameRate: { exact: 30 } } };
+                                                frameRate: { ideal: 30 } } };
     }
     return original(constraints);
   };

@@ -130,7 +130,8 @@ pub struct RecorderSettings {
     pub spool_dir: Option<std::path::PathBuf>,
     /// A file shorter than this is reported as failed rather than stored.
     pub min_duration_ms: u64,
-    /// How often it looks at a recording's case (consent withdrawn, call ended), in ms.
+    /// How often it looks at a recording's case (consent withdrawn, call ended) when no change
+    /// notification came, in ms: the event log's NOTIFY wakes it at once otherwise.
     pub poll_interval_ms: u64,
     /// How long it waits for ICE candidates before answering an offer, in ms.
     pub ice_gathering_timeout_ms: u64,
@@ -159,7 +160,7 @@ impl Default for RecorderSettings {
             listen: "127.0.0.1:8090".into(),
             spool_dir: None,
             min_duration_ms: 1000,
-            poll_interval_ms: 250,
+            poll_interval_ms: 2000,
             ice_gathering_timeout_ms: 5000,
             local_ice_addresses: vec![],
             disconnect_timeout_ms: 10_000,
