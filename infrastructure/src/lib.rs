@@ -13,6 +13,7 @@ pub mod database;
 pub mod documents;
 pub mod feeds;
 pub mod global_log;
+pub mod html;
 pub mod ical;
 pub mod idempotency;
 pub mod mail;

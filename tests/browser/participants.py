@@ -115,7 +115,22 @@ class Participant:
         page.on("pageerror", lambda e: self.log(f"pageerror: {e}"))
         page.on("requestfailed", lambda r: self.log(f"requestfailed: {r.method} {r.url} {r.failure}"))
         page.on("response", lambda r: self.log(f"{r.status} {r.request.method} {r.url}") if r.status >= 400 else None)
-        page.on("websocket", lambda ws: self.log(f"websocket {ws.url.split('?')[0]}"))
+        page.on("websocket", self._socket)
+
+    def _socket(self, ws) -> None:
+        """Logs the signalling socket's life and the type of each frame (never its token)."""
+        url = ws.url.split("?")[0]
+        self.log(f"websocket {url}")
+
+        def kind(payload) -> str:
+            try:
+                return json.loads(payload).get("type", "?")
+            except (ValueError, TypeError, AttributeError):
+                return "?"
+        ws.on("framesent", lambda p: self.log(f"ws sent {kind(p)}"))
+        ws.on("framereceived", lambda p: self.log(f"ws received {kind(p)}"))
+        ws.on("socketerror", lambda e: self.log(f"ws error {e}"))
+        ws.on("close", lambda _: self.log(f"ws closed {url}"))
 
     def log(self, line: str) -> None:
         if not self._log.closed:

@@ -113,6 +113,17 @@ async fn book_now(app: &TestApp) -> String {
         .to_string()
 }
 
+/// A case booked for now, its call started by clerk-01 and consent given by the citizen: the
+/// case's id and the citizen's join link.
+async fn consented_call(rig: &Rig) -> (String, String) {
+    let id = book_now(&rig.app).await;
+    let join = issue_link(&rig.app, &id, "join").await;
+    let started = clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
+    assert_eq!(started.status(), StatusCode::OK);
+    consent(&rig.app, &id, &join, "given").await;
+    (id, join)
+}
+
 async fn clerk_post(app: &TestApp, path: &str, body: Option<Value>) -> reqwest::Response {
     let request = as_clerk(app.client.post(app.url(path)));
     match body {
@@ -465,10 +476,7 @@ async fn without_consent_the_offer_is_refused_and_nothing_is_recorded() {
 async fn withdrawing_consent_stops_the_recording_and_keeps_what_came_before() {
     let _serial = SERIAL.lock().await;
     let rig = rig().await;
-    let id = book_now(&rig.app).await;
-    let join = issue_link(&rig.app, &id, "join").await;
-    clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
-    consent(&rig.app, &id, &join, "given").await;
+    let (id, join) = consented_call(&rig).await;
     let citizen = publish(&rig, &id, &join, "citizen").await;
     tokio::time::sleep(Duration::from_secs(8)).await;
     consent(&rig.app, &id, &join, "withdrawn").await;
@@ -506,10 +514,7 @@ async fn withdrawing_consent_stops_the_recording_and_keeps_what_came_before() {
 async fn a_whip_delete_ends_the_publication_and_its_file_is_stored() {
     let _serial = SERIAL.lock().await;
     let rig = rig().await;
-    let id = book_now(&rig.app).await;
-    let join = issue_link(&rig.app, &id, "join").await;
-    clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
-    consent(&rig.app, &id, &join, "given").await;
+    let (id, join) = consented_call(&rig).await;
     let citizen = publish(&rig, &id, &join, "citizen").await;
     // The same participant cannot publish twice at once.
     let (_second, offer) = offer().await;
@@ -573,10 +578,7 @@ async fn failed_events(rig: &Rig, id: &str) -> Vec<Value> {
 async fn a_publisher_gone_without_delete_is_stored_up_to_there_within_the_timeout() {
     let _serial = SERIAL.lock().await;
     let rig = rig().await;
-    let id = book_now(&rig.app).await;
-    let join = issue_link(&rig.app, &id, "join").await;
-    clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
-    consent(&rig.app, &id, &join, "given").await;
+    let (id, join) = consented_call(&rig).await;
     let citizen = publish(&rig, &id, &join, "citizen").await;
     tokio::time::sleep(Duration::from_secs(6)).await;
     // The tab closes: no DELETE, the media just stops.
@@ -611,10 +613,7 @@ async fn a_publisher_gone_without_delete_is_stored_up_to_there_within_the_timeou
 async fn each_failed_publication_is_an_event_of_its_own_naming_it() {
     let _serial = SERIAL.lock().await;
     let rig = rig().await;
-    let id = book_now(&rig.app).await;
-    let join = issue_link(&rig.app, &id, "join").await;
-    clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
-    consent(&rig.app, &id, &join, "given").await;
+    let (id, join) = consented_call(&rig).await;
     let mut resources = Vec::new();
     for _ in 0..2 {
         // Media reaches the recorder, then the publication is deleted at once: far less than
@@ -701,10 +700,7 @@ async fn kill_9_of_the_recorder_mid_upload_then_a_restart_store_the_recording_ex
         settings: direct.clone(),
     };
 
-    let id = book_now(&rig.app).await;
-    let join = issue_link(&rig.app, &id, "join").await;
-    clerk_post(&rig.app, &format!("/v1/requests/{id}/call/start"), None).await;
-    consent(&rig.app, &id, &join, "given").await;
+    let (id, join) = consented_call(&rig).await;
     let citizen = publish(&rig, &id, &join, "citizen").await;
     let citizen_publication = citizen
         .resource

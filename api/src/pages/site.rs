@@ -5,6 +5,7 @@
 //! templates take theirs as `{{key}}`, and the scripts import the same file as a module
 //! (`texts.js`), so a text is written once for the markup and the messages.
 
+use infrastructure::html::escape;
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
@@ -81,21 +82,6 @@ fn texts() -> Texts {
     })
 }
 
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Values from the settings a template may name, beside its texts and assets.
 pub struct Values {
     /// Where the pages are mounted (`/app`).
@@ -126,15 +112,15 @@ fn render(
         let key = after[..close].trim();
         match key {
             "lang" => out.push_str(lang),
-            "base" => out.push_str(&escape_html(&values.base)),
+            "base" => out.push_str(&escape(&values.base)),
             "early_join_minutes" => out.push_str(&values.early_join_minutes.to_string()),
             _ => match key.strip_prefix("asset:") {
                 Some(name) => out.push_str(&url(name)),
                 None => match texts.get(key) {
-                    Some(text) => out.push_str(&escape_html(text)),
+                    Some(text) => out.push_str(&escape(text)),
                     None => {
                         tracing::error!(key, lang, "a page text is missing");
-                        out.push_str(&escape_html(key));
+                        out.push_str(&escape(key));
                     }
                 },
             },

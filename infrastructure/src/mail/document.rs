@@ -1,6 +1,7 @@
 //! A message's content as blocks, rendered once to plain text and once to HTML, so both parts
 //! always say the same and every piece of user data is escaped in one place.
 
+use crate::html::escape;
 use domain::values::Language;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,22 +100,6 @@ impl Content {
         ));
         out
     }
-}
-
-/// Escapes text for HTML element content and double-quoted attributes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
