@@ -217,7 +217,13 @@ pub fn dressed_as(offer: &str, browser: &str) -> Result<String, String> {
         out.push_str("\r\n");
     }
     for (mine, browsers) in own.iter().zip(&theirs) {
-        let mut m = mine[0].split(' ').take(3).collect::<Vec<_>>().join(" ");
+        // A section the browser offered bundle-only (Firefox: port 0) stays so.
+        let bundle_only = browsers.contains(&"a=bundle-only");
+        let mut fields: Vec<&str> = mine[0].split(' ').take(3).collect();
+        if bundle_only && let Some(port) = fields.get_mut(1) {
+            *port = "0";
+        }
+        let mut m = fields.join(" ");
         for format in browsers[0].split(' ').skip(3) {
             m.push(' ');
             m.push_str(format);
@@ -231,6 +237,9 @@ pub fn dressed_as(offer: &str, browser: &str) -> Result<String, String> {
         for line in browsers.iter().skip(1).filter(|l| codec_line(l)) {
             out.push_str(line);
             out.push_str("\r\n");
+        }
+        if bundle_only && !mine.contains(&"a=bundle-only") {
+            out.push_str("a=bundle-only\r\n");
         }
     }
     Ok(out)

@@ -107,3 +107,18 @@ fn chromiums_offer_without_vp8_is_recorded_as_h264_in_matroska() {
     assert_eq!(codecs, vec!["audio/x-opus", "video/x-h264"]);
     assert_about_the_time_sent(duration_ms);
 }
+
+#[test]
+fn firefoxs_offer_is_recorded_with_its_audio_and_video() {
+    // Firefox ESR 153: Opus on 109 (stereo, no sprop-maxcapturerate), VP8 on 120, and the video
+    // section bundle-only on port 0.
+    let sending = Sending {
+        audio_payload: 109,
+        video_payload: 120,
+        ..Sending::default()
+    };
+    let (container, codecs, duration_ms) = record(sending, Some(&fixture("firefox-esr-offer.sdp")));
+    assert_eq!(container, Container::Webm);
+    assert_eq!(codecs, vec!["audio/x-opus", "video/x-vp8"]);
+    assert_about_the_time_sent(duration_ms);
+}
