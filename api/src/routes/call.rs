@@ -439,8 +439,24 @@ pub async fn signal(
         return Err(ApiError::AlreadyConnected);
     };
     let hub = state.signalling.clone();
+    // A failed upgrade never reaches `relay`: the place it took is given back at once, so the
+    // page's retry is not refused until the place goes stale.
+    let (failed_hub, request_id, side, connection_id) = (
+        hub.clone(),
+        connection.request_id,
+        connection.participant,
+        connection.id,
+    );
     Ok(upgrade
         .max_message_size(signalling::MAX_MESSAGE_BYTES)
+        .on_failed_upgrade(move |error| {
+            tracing::warn!(%error, %request_id, "a signalling socket failed to upgrade");
+            tokio::spawn(async move {
+                if let Err(error) = failed_hub.release(request_id, side, connection_id).await {
+                    tracing::warn!(%error, "a failed socket's place was not given back");
+                }
+            });
+        })
         .on_upgrade(move |socket| relay(socket, hub, connection))
         .into_response())
 }
@@ -450,6 +466,8 @@ pub async fn signal(
 /// (which also pings the browser, so a vanished one is noticed).
 async fn relay(mut socket: WebSocket, hub: Arc<signalling::Hub>, connection: Connection) {
     let mut connection = connection;
+    let (request_id, participant) = (connection.request_id, connection.participant.as_str());
+    tracing::info!(%request_id, participant, peer_present = connection.peer_present, "signalling socket open");
     if connection.peer_present {
         let notice = signalling::notice("peer-present");
         if socket.send(Message::Text(notice.into())).await.is_err() {
@@ -513,6 +531,7 @@ async fn relay(mut socket: WebSocket, hub: Arc<signalling::Hub>, connection: Con
             }
         }
     }
+    tracing::info!(%request_id, participant, "signalling socket closed");
     if let Err(error) = hub.leave(&connection).await {
         tracing::warn!(%error, "a signalling connection was not released; it goes stale");
     }

@@ -212,24 +212,34 @@ impl Hub {
     /// Ends `connection`: its place is freed, what was left for it dropped, and the other side
     /// told `peer-left`.
     pub async fn leave(&self, connection: &Connection) -> Result<(), sqlx::Error> {
-        self.local().remove(&connection.id);
+        self.release(connection.request_id, connection.participant, connection.id)
+            .await
+    }
+
+    /// What `leave` does, by the connection's identity: for a socket whose upgrade failed
+    /// before its connection reached it (its place must not stay taken until it goes stale).
+    pub async fn release(
+        &self,
+        request_id: Uuid,
+        participant: Participant,
+        id: Uuid,
+    ) -> Result<(), sqlx::Error> {
+        self.local().remove(&id);
         let left = sqlx::query(
             "DELETE FROM signal_connections
              WHERE request_id = $1 AND participant = $2 AND connection = $3",
         )
-        .bind(connection.request_id)
-        .bind(connection.participant.as_str())
-        .bind(connection.id)
+        .bind(request_id)
+        .bind(participant.as_str())
+        .bind(id)
         .execute(&self.pool)
         .await?;
         sqlx::query("DELETE FROM signal_messages WHERE connection = $1 OR created_at < now() - interval '10 minutes'")
-            .bind(connection.id)
+            .bind(id)
             .execute(&self.pool)
             .await?;
         if left.rows_affected() == 1
-            && let Some(peer) = self
-                .live(connection.request_id, other(connection.participant))
-                .await?
+            && let Some(peer) = self.live(request_id, other(participant)).await?
         {
             self.send(peer, &notice("peer-left")).await?;
         }
