@@ -5,6 +5,8 @@ import { t, store } from './common.js';
 import { Publisher } from './whip.js';
 
 const MAX_BACKOFF_MS = 15000;
+/** How long the citizen's page waits for the clerk's offer before offering itself. */
+const OFFER_WAIT_MS = 4000;
 
 // Present from the start, so a test can ask before the call begins.
 window.arretaCall = {
@@ -45,6 +47,7 @@ export function createCall(options) {
   let stopped = false;
   let backoff = 1000;
   let reconnectTimer = null;
+  let offerTimer = null;
 
   function rtcConfiguration() {
     const iceServers = (view?.ice_servers || []).map((server) => {
@@ -167,9 +170,20 @@ export function createCall(options) {
       case 'peer-joined':
       case 'peer-present':
         // A new socket on the other side (a first join, a reload, a reconnection): a fresh
-        // connection on both sides, and whoever offers first, glare is resolved.
+        // connection on both sides. The clerk's page offers and the citizen's answers, so the
+        // first negotiation has no glare (two offers crossing, one rolled back, was seen to
+        // leave a call without ICE candidates). Should no offer come, the citizen's page
+        // offers itself; perfect negotiation settles any crossing after that.
         setPeer(true);
-        newPeer();
+        clearTimeout(offerTimer);
+        if (polite) {
+          closePeer();
+          offerTimer = setTimeout(() => {
+            if (!pc && peerPresent && !stopped) newPeer();
+          }, OFFER_WAIT_MS);
+        } else {
+          newPeer();
+        }
         if (publishing) send({ type: 'recording', on: true });
         break;
       case 'peer-left':
