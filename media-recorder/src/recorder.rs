@@ -206,9 +206,8 @@ impl Recorder {
         offer: String,
     ) -> Result<Session, PublishError> {
         // A bad offer is refused before anything is written.
-        let container = crate::offer::plan(&offer)
-            .map_err(|e| PublishError::Session(e.into()))?
-            .container;
+        let plan = crate::offer::plan(&offer).map_err(|e| PublishError::Session(e.into()))?;
+        let container = plan.container;
         let now = self.booking.now();
         self.booking
             .execute(
@@ -233,7 +232,7 @@ impl Recorder {
         self.spool.save(&manifest).map_err(PublishError::Spool)?;
         let file = self.spool.media(&manifest);
         let ice = self.ice_config(request_id, participant);
-        tokio::task::spawn_blocking(move || Session::start(&offer, &file, &ice))
+        tokio::task::spawn_blocking(move || Session::start(&plan, &file, &ice))
             .await
             .map_err(|e| PublishError::Session(SessionError::Pipeline(e.to_string())))?
             .map_err(PublishError::from)

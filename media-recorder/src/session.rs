@@ -17,7 +17,7 @@ use gstreamer::prelude::*;
 use gstreamer_sdp as gst_sdp;
 use gstreamer_webrtc as gst_webrtc;
 
-use crate::offer::{self, Codec, Container, Kind, OfferError};
+use crate::offer::{Codec, Container, Kind, OfferError, Plan};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
@@ -95,11 +95,11 @@ impl Liveness {
 }
 
 impl Session {
-    /// Starts receiving the publisher's `offer` into `file` (its extension set by the
-    /// container the offer's codecs need); gives the session with its SDP answer (ICE
-    /// candidates included: WHIP without trickle).
-    pub fn start(offer_sdp: &str, file: &Path, ice: &IceConfig) -> Result<Self, SessionError> {
-        let plan = offer::plan(offer_sdp)?;
+    /// Starts receiving the publication that `plan` (the publisher's offer, narrowed by
+    /// `offer::plan`) describes into `file` (its extension set by the container the offer's
+    /// codecs need); gives the session with its SDP answer (ICE candidates included: WHIP
+    /// without trickle).
+    pub fn start(plan: &Plan, file: &Path, ice: &IceConfig) -> Result<Self, SessionError> {
         let offer = gst_sdp::SDPMessage::parse_buffer(plan.sdp.as_bytes())
             .map_err(|_| SessionError::Offer(OfferError::NotSdp))?;
         let file = file.with_extension(plan.container.extension());

@@ -35,7 +35,8 @@ fn record(sending: Sending, dress: Option<&str>) -> (Container, Vec<String>, u64
     };
     let dir = std::env::temp_dir().join(format!("arreta-loopback-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let session = Session::start(&offer, &dir.join("citizen.webm"), &ice).expect("session");
+    let plan = media_recorder::offer::plan(&offer).expect("a recordable offer");
+    let session = Session::start(&plan, &dir.join("citizen.webm"), &ice).expect("session");
     publisher.answer(&session.answer).expect("answer");
     assert!(
         publisher.wait_connected(Duration::from_secs(10)),
