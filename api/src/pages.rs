@@ -1,6 +1,7 @@
-//! The call pages: the citizen's join page and the clerk's call page, as static shells per page
-//! and language, with their scripts and styles, all embedded in the binary (no build step, no
-//! files to deploy, nothing from another host).
+//! Arreta's own pages: the citizen's book, manage (and "lost your link?"), upload, sign and join
+//! pages and the clerk's call page, as static shells per page and language, with their scripts
+//! and styles, all embedded in the binary (no build step, no files to deploy, nothing from
+//! another host).
 //!
 //! They are not API operations, so they stay out of the OpenAPI document. Everything that
 //! depends on the case (request id, token, times) is read by the scripts: the request from the
@@ -19,7 +20,7 @@ use axum::routing::get;
 use infrastructure::config::Settings;
 use uuid::Uuid;
 
-use security::Policy;
+use security::{Allow, Policy};
 use site::{Page, Site, Values};
 
 /// What the handlers share: the rendered site and the security policy.
@@ -30,8 +31,9 @@ struct Pages {
 }
 
 /// The pages' router, mounted under the path of `mail.public_url` (the links mailed to
-/// citizens point there): `{base}/{lang}/join/{request}`, `{base}/{lang}/staff/call/{request}`
-/// and `{base}/assets/{file}`.
+/// citizens point there): `{base}/{lang}/book`, `{base}/{lang}/manage[/{request}]`,
+/// `{base}/{lang}/{upload|sign|join}/{request}`, `{base}/{lang}/staff/call/{request}` and
+/// `{base}/assets/{file}`.
 pub fn router<S: Clone + Send + Sync + 'static>(settings: &Settings) -> Router<S> {
     let policy = Policy::new(&settings.mail.public_url, &settings.call.whip_url);
     let base = policy.base_path().to_string();
@@ -39,10 +41,16 @@ pub fn router<S: Clone + Send + Sync + 'static>(settings: &Settings) -> Router<S
         site: Arc::new(Site::build(&Values {
             base: base.clone(),
             early_join_minutes: settings.call.early_join_minutes,
+            mail_domain: settings.mail.domain.clone(),
         })),
         policy: Arc::new(policy),
     };
     Router::new()
+        .route(&format!("{base}/{{lang}}/book"), get(book))
+        .route(&format!("{base}/{{lang}}/manage"), get(lost_link))
+        .route(&format!("{base}/{{lang}}/manage/{{request}}"), get(manage))
+        .route(&format!("{base}/{{lang}}/upload/{{request}}"), get(upload))
+        .route(&format!("{base}/{{lang}}/sign/{{request}}"), get(sign))
         .route(&format!("{base}/{{lang}}/join/{{request}}"), get(join))
         .route(
             &format!("{base}/{{lang}}/staff/call/{{request}}"),
@@ -52,25 +60,61 @@ pub fn router<S: Clone + Send + Sync + 'static>(settings: &Settings) -> Router<S
         .with_state(pages)
 }
 
-async fn join(
+async fn book(
     State(pages): State<Pages>,
-    Path((lang, request)): Path<(String, String)>,
+    Path(lang): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    page(&pages, Page::Join, &lang, &request, &headers)
+    page(&pages, Page::Book, &lang, None, &headers)
 }
 
-async fn staff(
+async fn lost_link(
     State(pages): State<Pages>,
-    Path((lang, request)): Path<(String, String)>,
+    Path(lang): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    page(&pages, Page::Staff, &lang, &request, &headers)
+    page(&pages, Page::LostLink, &lang, None, &headers)
 }
 
-fn page(pages: &Pages, page: Page, lang: &str, request: &str, headers: &HeaderMap) -> Response {
+/// The pages of one case: `{lang}/{page}/{request}`.
+macro_rules! case_page {
+    ($($name:ident => $page:expr;)*) => {$(
+        async fn $name(
+            State(pages): State<Pages>,
+            Path((lang, request)): Path<(String, String)>,
+            headers: HeaderMap,
+        ) -> Response {
+            page(&pages, $page, &lang, Some(&request), &headers)
+        }
+    )*};
+}
+
+case_page! {
+    manage => Page::Manage;
+    upload => Page::Upload;
+    sign => Page::Sign;
+    join => Page::Join;
+    staff => Page::Staff;
+}
+
+/// What a page needs beyond the common policy: the booking page's worker, the sign page's
+/// document from a Blob URL.
+fn allowance(page: Page) -> Allow {
+    Allow {
+        worker: page == Page::Book,
+        blob_documents: page == Page::Sign,
+    }
+}
+
+fn page(
+    pages: &Pages,
+    page: Page,
+    lang: &str,
+    request: Option<&str>,
+    headers: &HeaderMap,
+) -> Response {
     // The shell is the same for every case, but a path that names no case is not a page.
-    if Uuid::parse_str(request).is_err() {
+    if request.is_some_and(|r| Uuid::parse_str(r).is_err()) {
         return StatusCode::NOT_FOUND.into_response();
     }
     let Some(html) = pages.site.html(page, lang) else {
@@ -88,7 +132,7 @@ fn page(pages: &Pages, page: Page, lang: &str, request: &str, headers: &HeaderMa
         header::CONTENT_LANGUAGE,
         HeaderValue::from_static(if lang == "eu" { "eu" } else { "es" }),
     );
-    pages.policy.apply(out, headers);
+    pages.policy.apply(out, headers, allowance(page));
     response
 }
 
@@ -129,7 +173,7 @@ async fn asset(
     if let Some(etag) = etag {
         out.insert(header::ETAG, etag);
     }
-    pages.policy.apply(out, &headers);
+    pages.policy.apply(out, &headers, Allow::default());
     response
 }
 
@@ -173,40 +217,112 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// Every page's path after `/app/{lang}/`, the script it loads, and what it must hold.
+    fn every_page() -> Vec<(String, &'static str, &'static str)> {
+        vec![
+            ("book".into(), "book.", "id=\"procedure-step\""),
+            ("manage".into(), "lost-link.", "id=\"lost-form\""),
+            (format!("manage/{CASE}"), "manage.", "id=\"cancel-confirm\""),
+            (
+                format!("upload/{CASE}"),
+                "upload.",
+                "<progress id=\"upload-progress\"",
+            ),
+            (format!("sign/{CASE}"), "sign.", "id=\"code-form\""),
+            (format!("join/{CASE}"), "join.", "id=\"device-check\""),
+            (
+                format!("staff/call/{CASE}"),
+                "staff.",
+                "id=\"staff-signin\"",
+            ),
+        ]
+    }
+
     #[tokio::test]
     async fn a_page_is_html_with_a_strict_policy_in_its_language() {
-        for (lang, path) in [("eu", "join"), ("es", "join"), ("eu", "staff/call")] {
-            let uri = format!("/app/{lang}/{path}/{CASE}");
-            let (status, headers, body) = get(&uri, &[("host", "arreta.test:8080")]).await;
-            assert_eq!(status, StatusCode::OK, "{uri}");
-            assert_eq!(header(&headers, "content-type"), "text/html; charset=utf-8");
-            assert_eq!(header(&headers, "cache-control"), "no-store");
-            let csp = header(&headers, "content-security-policy");
-            for directive in [
-                "default-src 'none'",
-                "script-src 'self'",
-                "style-src 'self'",
-                "frame-ancestors 'none'",
-                "base-uri 'none'",
-                "form-action 'self'",
-                "media-src 'self' blob: mediastream:",
-                "connect-src 'self' ws://arreta.test:8080 wss://arreta.test:8080 http://127.0.0.1:8090",
-            ] {
-                assert!(csp.contains(directive), "{directive} in {csp}");
+        for lang in ["eu", "es"] {
+            for (path, script, marker) in every_page() {
+                let uri = format!("/app/{lang}/{path}");
+                let (status, headers, body) = get(&uri, &[("host", "arreta.test:8080")]).await;
+                assert_eq!(status, StatusCode::OK, "{uri}");
+                assert_eq!(header(&headers, "content-type"), "text/html; charset=utf-8");
+                assert_eq!(header(&headers, "cache-control"), "no-store");
+                assert_eq!(header(&headers, "content-language"), lang);
+                let csp = header(&headers, "content-security-policy");
+                for directive in [
+                    "default-src 'none'",
+                    "script-src 'self'",
+                    "style-src 'self'",
+                    "frame-ancestors 'none'",
+                    "base-uri 'none'",
+                    "form-action 'self'",
+                    "media-src 'self' blob: mediastream:",
+                    "connect-src 'self' ws://arreta.test:8080 wss://arreta.test:8080 http://127.0.0.1:8090",
+                ] {
+                    assert!(csp.contains(directive), "{uri}: {directive} in {csp}");
+                }
+                assert!(!csp.contains("unsafe"), "{csp}");
+                assert_eq!(header(&headers, "x-frame-options"), "DENY");
+                assert_eq!(header(&headers, "referrer-policy"), "no-referrer");
+                assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+                assert_eq!(
+                    header(&headers, "permissions-policy"),
+                    "camera=(self), microphone=(self)"
+                );
+                assert!(body.contains(&format!("<html lang=\"{lang}\">")), "{uri}");
+                assert!(!body.contains("{{"), "every placeholder filled: {uri}");
+                // No inline script or style: the policy would refuse them anyway.
+                assert!(
+                    !body.contains("<script>") && !body.contains("style="),
+                    "{uri}"
+                );
+                assert!(
+                    body.contains(&format!(
+                        "<script type=\"module\" src=\"/app/assets/{script}"
+                    )),
+                    "{uri} loads {script}"
+                );
+                assert!(body.contains(marker), "{uri}: {marker}");
+                // Landmarks, the skip link and both languages offered on every page.
+                for part in [
+                    "<header",
+                    "<main id=\"main\"",
+                    "<footer",
+                    "class=\"skip\" href=\"#main\"",
+                    "hreflang=\"eu\"",
+                    "hreflang=\"es\"",
+                ] {
+                    assert!(body.contains(part), "{uri}: {part}");
+                }
             }
-            assert!(!csp.contains("unsafe"), "{csp}");
-            assert_eq!(header(&headers, "x-frame-options"), "DENY");
-            assert_eq!(header(&headers, "referrer-policy"), "no-referrer");
-            assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+        }
+    }
+
+    #[tokio::test]
+    async fn only_the_booking_page_may_start_a_worker_and_only_the_sign_page_frame_a_blob() {
+        for (path, worker, frames) in [
+            "book".to_string(),
+            "manage".into(),
+            format!("manage/{CASE}"),
+            format!("upload/{CASE}"),
+            format!("sign/{CASE}"),
+            format!("join/{CASE}"),
+        ]
+        .into_iter()
+        .map(|p| {
+            let worker = p == "book";
+            let frames = p.starts_with("sign/");
+            (p, worker, frames)
+        }) {
+            let (_, headers, _) = get(&format!("/app/es/{path}"), &[]).await;
+            let csp = header(&headers, "content-security-policy");
+            assert_eq!(csp.contains("worker-src 'self'"), worker, "{path}: {csp}");
+            assert_eq!(csp.contains("frame-src blob:"), frames, "{path}: {csp}");
             assert_eq!(
-                header(&headers, "permissions-policy"),
-                "camera=(self), microphone=(self)"
+                csp.contains("img-src 'self' data: blob:"),
+                frames,
+                "{path}: {csp}"
             );
-            assert!(body.contains(&format!("<html lang=\"{lang}\">")), "{body}");
-            assert!(!body.contains("{{"), "every placeholder filled: {body}");
-            // No inline script or style: the policy would refuse them anyway.
-            assert!(!body.contains("<script>") && !body.contains("style="));
-            assert!(body.contains("<script type=\"module\" src=\"/app/assets/"));
         }
     }
 
@@ -229,6 +345,16 @@ mod tests {
             format!("/app/fr/staff/call/{CASE}"),
             "/app/eu/join/not-a-case".to_string(),
             "/app/assets/nothing.js".to_string(),
+            "/app/en/book".to_string(),
+            "/app/EU/book".to_string(),
+            "/app/fr/manage".to_string(),
+            format!("/app/en/manage/{CASE}"),
+            "/app/es/manage/not-a-case".to_string(),
+            format!("/app/de/upload/{CASE}"),
+            "/app/eu/upload/1234".to_string(),
+            format!("/app/en/sign/{CASE}"),
+            "/app/es/sign/x".to_string(),
+            format!("/app/es/book/{CASE}"),
         ] {
             let (status, _, _) = get(&uri, &[]).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");

@@ -1,4 +1,4 @@
-// What both pages share: texts, the route, the token, the API client, dates and focus.
+// What every page shares: texts, the route, the token, the API client, dates and focus.
 import TEXTS from './texts.js';
 
 export const lang = document.documentElement.lang === 'eu' ? 'eu' : 'es';
@@ -17,24 +17,45 @@ export function t(key, vars = {}) {
 export const $ = (selector) => document.querySelector(selector);
 
 /**
- * `{base}/{lang}/join/{request}` or `{base}/{lang}/staff/call/{request}`: the base the pages are
- * mounted under, the page and the case.
+ * `{base}/{lang}/{page}[/{request}]`: the base the pages are mounted under, the page (`book`,
+ * `manage`, `upload`, `sign`, `join`, `staff/call`) and the case (null on `book` and on
+ * `manage` without one).
  */
 export function route() {
   const match = location.pathname.match(
-    /^(.*)\/(eu|es)\/(join|staff\/call)\/([0-9a-fA-F-]{36})\/?$/,
+    /^(.*)\/(eu|es)\/(book|manage|upload|sign|join|staff\/call)(?:\/([0-9a-fA-F-]{36}))?\/?$/,
   );
   if (!match) return null;
-  return { base: match[1], lang: match[2], page: match[3], request: match[4].toLowerCase() };
+  return {
+    base: match[1],
+    lang: match[2],
+    page: match[3],
+    request: match[4] ? match[4].toLowerCase() : null,
+  };
 }
 
-/** The language links keep the case but never the token: it stays in sessionStorage. */
+/** The same page in `other` language, with the query and the fragment as they are now. */
+export function pageIn(where, other) {
+  const path = `${where.base}/${other}/${where.page}${where.request ? `/${where.request}` : ''}`;
+  return `${path}${location.search}${location.hash}`;
+}
+
+/**
+ * The language links: the same page, query and fragment in the other language. By the time
+ * they are drawn the token has left the fragment for sessionStorage (whose key does not depend
+ * on the language), so it never rides in them. Call again after the query changes.
+ */
 export function languageLinks(where) {
   for (const link of document.querySelectorAll('a[data-lang-switch]')) {
     const other = link.dataset.langSwitch;
-    link.href = `${where.base}/${other}/${where.page}/${where.request}`;
+    link.href = pageIn(where, other);
     if (other === lang) link.setAttribute('aria-current', 'true');
   }
+}
+
+/** `{base}/{lang}/{page}`: a link to another of the pages, in this language. */
+export function pageUrl(where, page) {
+  return `${where.base}/${lang}/${page}`;
 }
 
 const memory = new Map();
@@ -128,6 +149,23 @@ export async function api(path, { method = 'GET', token, json, body, headers = {
   };
 }
 
+/** The problem's kind: `slot-full` for `urn:arreta:problem:slot-full`. */
+export function problemKind(answer) {
+  const type = String(answer?.problem?.type || '');
+  return type.slice(type.lastIndexOf(':') + 1);
+}
+
+/**
+ * A link that no longer works (cancelled, closed, moved, expired): the API's `link-void`, a
+ * token it does not take any more, or 410 Gone.
+ */
+export function linkIsVoid(answer) {
+  return (
+    answer.status === 410 ||
+    ['link-void', 'invalid-token'].includes(problemKind(answer))
+  );
+}
+
 /** What to tell a person about a failed call: the problem's own (localised) words. */
 export function problemText(answer) {
   const problem = answer.problem || {};
@@ -140,6 +178,15 @@ export function say(element, text) {
   if (!element) return;
   element.textContent = text || '';
   element.hidden = !text;
+}
+
+/** Shows an alert and moves the focus to it, so it is read at once (empty: hides it). */
+export function alertAt(element, text) {
+  say(element, text);
+  if (text && element) {
+    if (!element.hasAttribute('tabindex')) element.tabIndex = -1;
+    element.focus();
+  }
 }
 
 /** Shows a step and moves the focus to its heading, so a screen reader hears where it is. */
@@ -192,6 +239,31 @@ export function madridDay(iso) {
   return `${parts.year}-${parts.month.padStart(2, '0')}-${parts.day.padStart(2, '0')}`;
 }
 
+/** `2026-12-03` + `n` days, as a day (no time zone involved: it is calendar arithmetic). */
+export function addDays(day, n) {
+  const [y, m, d] = day.split('-').map(Number);
+  const next = new Date(Date.UTC(y, m - 1, d + n));
+  return next.toISOString().slice(0, 10);
+}
+
+/**
+ * A service day as people name it: `asteazkena, abenduak 2`, `miércoles, 2 de diciembre`.
+ * `day` is `2026-12-02`.
+ */
+export function formatDay(day) {
+  const [y, m, d] = day.split('-').map(Number);
+  const noon = new Date(Date.UTC(y, m - 1, d, 12));
+  if (lang === 'es') {
+    return new Intl.DateTimeFormat('es', {
+      timeZone: TIME_ZONE,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+    }).format(noon);
+  }
+  return `${WEEKDAYS_EU[noon.getUTCDay()]}, ${MONTHS_EU[m - 1]} ${d}`;
+}
+
 /** The time of day in Vitoria-Gasteiz, `09:45`. */
 export function formatTime(iso) {
   const parts = madridParts(new Date(iso));
@@ -221,10 +293,26 @@ export function formatDateTime(iso) {
   return `${yearEu(year)} ${MONTHS_EU[month - 1]} ${day}, ${WEEKDAYS_EU[weekday]}, ${formatTime(iso)}`;
 }
 
+let catalogue = null;
+
+/** The public catalogue of procedures (asked once per page). */
+export function procedures() {
+  catalogue ??= api('/v1/procedures?limit=200').then((answer) => {
+    if (!answer.ok) catalogue = null;
+    return answer;
+  });
+  return catalogue;
+}
+
+/** A procedure from the catalogue, or null. */
+export async function procedure(code) {
+  const answer = await procedures();
+  return (answer.ok && answer.data?.items?.find((p) => p.code === code)) || null;
+}
+
 /** The procedure's name in the page's language, from the public catalogue. */
 export async function procedureName(code) {
-  const answer = await api('/v1/procedures?limit=200');
-  const found = answer.ok && answer.data?.items?.find((p) => p.code === code);
+  const found = await procedure(code);
   return found?.name?.[lang] || code;
 }
 

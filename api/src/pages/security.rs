@@ -1,8 +1,19 @@
 //! The headers every page answer carries: a Content-Security-Policy that allows no inline script
 //! or style and no other host but the recorder (WHIP), and the usual framing, referrer and
-//! permission limits.
+//! permission limits. A page that needs one more thing (a worker, a frame of its own Blob) gets
+//! that directive alone, not every page.
 
 use axum::http::{HeaderMap, HeaderValue, header};
+
+/// What one page needs beyond the common policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Allow {
+    /// `worker-src 'self'`: the booking page solves its proof of work in a worker of its own.
+    pub worker: bool,
+    /// `frame-src blob:` and `img-src blob:`: the sign page shows the document it read (a PDF
+    /// or an image) from a Blob URL it made itself; nothing framed comes from a server URL.
+    pub blob_documents: bool,
+}
 
 /// What the policy is built from: the public URL (the pages' base path and the host to fall
 /// back on) and the recorder's origin.
@@ -71,7 +82,7 @@ impl Policy {
         &self.base_path
     }
 
-    fn content_security_policy(&self, request: &HeaderMap) -> String {
+    fn content_security_policy(&self, request: &HeaderMap, allow: Allow) -> String {
         // Older browsers do not count ws:/wss: as 'self', so the signalling socket's host is
         // named: the one the browser asked for, or the public one when that is not a host.
         let host = request
@@ -84,16 +95,30 @@ impl Policy {
             connect.push(' ');
             connect.push_str(whip);
         }
-        format!(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+        let img = if allow.blob_documents {
+            "'self' data: blob:"
+        } else {
+            "'self' data:"
+        };
+        let mut policy = format!(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src {img}; \
              media-src 'self' blob: mediastream:; connect-src {connect}; \
              frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-        )
+        );
+        if allow.worker {
+            policy.push_str("; worker-src 'self'");
+        }
+        if allow.blob_documents {
+            policy.push_str("; frame-src blob:");
+        }
+        // A download from a Blob URL (the calendar file) is a navigation, which no directive
+        // governs: nothing is needed for it.
+        policy
     }
 
     /// Adds the security headers to a page answer.
-    pub fn apply(&self, out: &mut HeaderMap, request: &HeaderMap) {
-        if let Ok(csp) = HeaderValue::from_str(&self.content_security_policy(request)) {
+    pub fn apply(&self, out: &mut HeaderMap, request: &HeaderMap, allow: Allow) {
+        if let Ok(csp) = HeaderValue::from_str(&self.content_security_policy(request, allow)) {
             out.insert(header::CONTENT_SECURITY_POLICY, csp);
         }
         out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -123,7 +148,9 @@ mod tests {
             "https://rec.example:8443/whip",
         );
         assert_eq!(policy.base_path(), "/app");
-        let csp = policy.content_security_policy(&HeaderMap::new());
+        let csp = policy.content_security_policy(&HeaderMap::new(), Allow::default());
+        assert!(!csp.contains("worker-src") && !csp.contains("frame-src"));
+        assert!(csp.contains("img-src 'self' data:;"), "{csp}");
         assert!(csp.contains(
             "connect-src 'self' ws://arreta.example wss://arreta.example https://rec.example:8443;"
         ));
@@ -138,8 +165,35 @@ mod tests {
         );
         assert!(
             !Policy::new("https://a.example/app", "javascript:alert(1)")
-                .content_security_policy(&HeaderMap::new())
+                .content_security_policy(&HeaderMap::new(), Allow::default())
                 .contains("javascript")
+        );
+    }
+
+    #[test]
+    fn a_page_gets_only_the_directive_it_needs() {
+        let policy = Policy::new("https://arreta.example/app", "https://rec.example/whip");
+        let worker = policy.content_security_policy(
+            &HeaderMap::new(),
+            Allow {
+                worker: true,
+                ..Allow::default()
+            },
+        );
+        assert!(worker.ends_with("; worker-src 'self'"), "{worker}");
+        assert!(!worker.contains("frame-src"), "{worker}");
+        let sign = policy.content_security_policy(
+            &HeaderMap::new(),
+            Allow {
+                blob_documents: true,
+                ..Allow::default()
+            },
+        );
+        assert!(sign.contains("img-src 'self' data: blob:;"), "{sign}");
+        assert!(sign.ends_with("; frame-src blob:"), "{sign}");
+        assert!(
+            !sign.contains("worker-src") && !sign.contains("object-src"),
+            "{sign}"
         );
     }
 }

@@ -31,18 +31,56 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ),
     ("join.js", JS, include_str!("../../pages/js/join.js")),
     ("staff.js", JS, include_str!("../../pages/js/staff.js")),
+    ("form.js", JS, include_str!("../../pages/js/form.js")),
+    ("slots.js", JS, include_str!("../../pages/js/slots.js")),
+    (
+        "calendar.js",
+        JS,
+        include_str!("../../pages/js/calendar.js"),
+    ),
+    ("sha256.js", JS, include_str!("../../pages/js/sha256.js")),
+    ("proof.js", JS, include_str!("../../pages/js/proof.js")),
+    (
+        "proof-worker.js",
+        JS,
+        include_str!("../../pages/js/proof-worker.js"),
+    ),
+    ("book.js", JS, include_str!("../../pages/js/book.js")),
+    ("manage.js", JS, include_str!("../../pages/js/manage.js")),
+    (
+        "lost-link.js",
+        JS,
+        include_str!("../../pages/js/lost-link.js"),
+    ),
+    ("upload.js", JS, include_str!("../../pages/js/upload.js")),
+    ("sign.js", JS, include_str!("../../pages/js/sign.js")),
 ];
 const JS: &str = "text/javascript; charset=utf-8";
 
-const TEMPLATES: [(Page, &str); 2] = [
+const TEMPLATES: [(Page, &str); 7] = [
     (Page::Join, include_str!("../../pages/join.html")),
     (Page::Staff, include_str!("../../pages/staff.html")),
+    (Page::Book, include_str!("../../pages/book.html")),
+    (Page::Manage, include_str!("../../pages/manage.html")),
+    (Page::LostLink, include_str!("../../pages/lost-link.html")),
+    (Page::Upload, include_str!("../../pages/upload.html")),
+    (Page::Sign, include_str!("../../pages/sign.html")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     Join,
     Staff,
+    /// `{lang}/book`: choose a procedure, a time, give one's details, get the receipt.
+    Book,
+    /// `{lang}/manage/{request}`: see, move or cancel one's appointment.
+    Manage,
+    /// `{lang}/manage` without a case: ask for the manage link again.
+    LostLink,
+    /// `{lang}/upload/{request}`: the documents the clerk asked for.
+    Upload,
+    /// `{lang}/sign/{request}?signature=…`: read and sign with the mailed code.
+    Sign,
 }
 
 pub struct Asset {
@@ -88,10 +126,13 @@ pub struct Values {
     pub base: String,
     /// `call.early_join_minutes`: when the waiting room opens.
     pub early_join_minutes: u32,
+    /// `mail.domain`: the calendar file the booking page makes carries the mailed event's UID
+    /// (`{request}@{domain}`), so a calendar that gets both keeps one event.
+    pub mail_domain: String,
 }
 
-/// Fills `{{key}}` (a text), `{{lang}}`, `{{base}}`, `{{early_join_minutes}}` and
-/// `{{asset:name}}` in a template.
+/// Fills `{{key}}` (a text), `{{lang}}`, `{{base}}`, `{{early_join_minutes}}`,
+/// `{{mail_domain}}` and `{{asset:name}}` in a template.
 fn render(
     template: &str,
     lang: &str,
@@ -114,6 +155,7 @@ fn render(
             "lang" => out.push_str(lang),
             "base" => out.push_str(&escape(&values.base)),
             "early_join_minutes" => out.push_str(&values.early_join_minutes.to_string()),
+            "mail_domain" => out.push_str(&escape(&values.mail_domain)),
             _ => match key.strip_prefix("asset:") {
                 Some(name) => out.push_str(&url(name)),
                 None => match texts.get(key) {
@@ -223,7 +265,7 @@ mod tests {
     use super::*;
 
     /// The placeholders `render` fills from `Values` and the language.
-    const VALUE_NAMES: [&str; 3] = ["lang", "base", "early_join_minutes"];
+    const VALUE_NAMES: [&str; 4] = ["lang", "base", "early_join_minutes", "mail_domain"];
 
     #[test]
     fn both_languages_have_every_text_and_no_english_slips_in() {
@@ -262,10 +304,52 @@ mod tests {
     }
 
     #[test]
+    fn every_text_a_script_names_exists() {
+        let texts = texts();
+        let eu = texts.get("eu").expect("eu texts");
+        for (name, _, body) in SOURCES {
+            // `t('key'` (not `get('…'`) and the keys the checks answer (`key: 'check.…'`).
+            for marker in ["t('", "key: '"] {
+                for (at, _) in body.match_indices(marker) {
+                    let before = body[..at].chars().next_back().unwrap_or(' ');
+                    if before.is_alphanumeric() || before == '_' || before == '.' {
+                        continue;
+                    }
+                    let rest = &body[at + marker.len()..];
+                    let key = rest.split('\'').next().unwrap_or_default();
+                    assert!(eu.contains_key(key), "{name} names the missing text {key}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_proof_worker_and_its_hash_are_loaded_by_hashed_names() {
+        let site = Site::build(&Values {
+            base: "/app".into(),
+            early_join_minutes: 15,
+            mail_domain: "arreta.test".into(),
+        });
+        let proof = site.asset("proof.js").expect("proof.js");
+        let text = std::str::from_utf8(&proof.asset.body).expect("utf-8");
+        assert!(text.contains("new URL('./proof-worker."), "{text}");
+        assert!(!text.contains("'./proof-worker.js'"), "{text}");
+        let worker = site.asset("proof-worker.js").expect("the worker");
+        let text = std::str::from_utf8(&worker.asset.body).expect("utf-8");
+        assert!(text.contains("from './sha256.") && !text.contains("'./sha256.js'"));
+        let html = site.html(Page::Book, "eu").expect("book");
+        assert!(
+            html.contains("content=\"arreta.test\""),
+            "the mail domain for the UID"
+        );
+    }
+
+    #[test]
     fn imports_are_rewritten_to_hashed_names() {
         let site = Site::build(&Values {
             base: "/app".into(),
             early_join_minutes: 15,
+            mail_domain: "arreta.test".into(),
         });
         let join = site.asset("join.js").expect("join.js");
         let text = std::str::from_utf8(&join.asset.body).expect("utf-8");
