@@ -15,8 +15,8 @@ use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{
-    agenda, availability, call, documents, feeds, health, history, identity, municipal, procedures,
-    recordings, reports, requests, signatures,
+    agenda, availability, booking_guard, call, documents, feeds, health, history, identity,
+    municipal, procedures, recordings, reports, requests, signatures,
 };
 use crate::state::AppState;
 
@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/v1/procedures", get(procedures::list))
         .route("/v1/availability", get(availability::offered))
+        .route("/v1/booking-challenge", get(booking_guard::challenge))
         .route(
             "/v1/requests",
             post(requests::book)

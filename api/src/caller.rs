@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use chrono::{DateTime, Utc};
-use domain::capability::{Purpose, check_link};
+use domain::capability::{Purpose, check_link, check_link_reading};
 use domain::metadata::{EventMetadata, Role};
 use infrastructure::read_models;
 use infrastructure::tokens::{CapabilityClaims, Credential};
@@ -227,6 +227,9 @@ pub struct JoinLink;
 /// The document space from a link: the upload link, or the join link during the call (the
 /// case decides, `CitizenRequest::link_may_upload`).
 pub struct DocumentLinks;
+/// The document list from a link: the document space's links, and the manage link, whose page
+/// shows what was asked and how it was reviewed.
+pub struct DocumentListLinks;
 /// A document's content from a link: what is put up for signature (sign link) or what staff
 /// handed over in the call (join link) (`CitizenRequest::link_may_read`).
 pub struct ReadingLinks;
@@ -251,6 +254,9 @@ impl Purposes for UploadLink {
 }
 impl Purposes for DocumentLinks {
     const ACCEPTED: &'static [Purpose] = &[Purpose::Upload, Purpose::Join];
+}
+impl Purposes for DocumentListLinks {
+    const ACCEPTED: &'static [Purpose] = &[Purpose::Upload, Purpose::Join, Purpose::Manage];
 }
 impl Purposes for ReadingLinks {
     const ACCEPTED: &'static [Purpose] = &[Purpose::Sign, Purpose::Join];
@@ -304,7 +310,13 @@ impl<R: Roles, P: Purposes> FromRequestParts<AppState> for CaseCaller<R, P> {
                 let current = read_models::case_summary_from_events(&mut conn, request_id)
                     .await?
                     .ok_or(ApiError::NotFound)?;
-                check_link(
+                // A read (GET) of a closed case still works with the manage link.
+                let check = if parts.method == axum::http::Method::GET {
+                    check_link_reading
+                } else {
+                    check_link
+                };
+                check(
                     link.purpose,
                     link.slot_start(),
                     current.status,

@@ -12,6 +12,7 @@ use infrastructure::booking::BookingError;
 
 use crate::problem::{ApiError, FieldProblem, Problem};
 
+mod booking_guard;
 mod calls;
 mod signing;
 
@@ -353,6 +354,9 @@ pub fn describe(error: &ApiError) -> Problem {
         ApiError::Storage(_) => for_status(S::INTERNAL_SERVER_ERROR),
         ApiError::Unavailable(_) => unavailable(),
         ApiError::Internal(_) => for_status(S::INTERNAL_SERVER_ERROR),
+        ApiError::ChallengeRequired => booking_guard::challenge_required(),
+        ApiError::ChallengeInvalid(error) => booking_guard::challenge_invalid(*error),
+        ApiError::BookingLimit(refused) => booking_guard::limit(refused),
         ApiError::WrongCode { remaining } => signing::wrong_code(*remaining),
         ApiError::SignatureLockedNow => signing::locked_now(),
         ApiError::IdToken(error) => signing::id_token(error),

@@ -4,8 +4,8 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
-    agenda, availability, call, documents, feeds, health, history, identity, municipal, procedures,
-    recordings, reports, requests, signatures, views,
+    agenda, availability, booking_guard, call, documents, feeds, health, history, identity,
+    municipal, procedures, recordings, reports, requests, signatures, views,
 };
 
 #[derive(OpenApi)]
@@ -21,6 +21,7 @@ use crate::routes::{
     paths(
         procedures::list,
         availability::offered,
+        booking_guard::challenge,
         requests::book,
         requests::get,
         requests::reschedule,

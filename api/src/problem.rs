@@ -120,6 +120,23 @@ pub enum ApiError {
     IdToken(infrastructure::signing::IdTokenError),
     #[error("this participant is already connected")]
     AlreadyConnected,
+    #[error("an anonymous booking needs a solved challenge")]
+    ChallengeRequired,
+    #[error("the challenge does not hold: {0}")]
+    ChallengeInvalid(infrastructure::booking_guard::ChallengeError),
+    #[error(transparent)]
+    BookingLimit(domain::booking_limits::LimitRefused),
+}
+
+impl From<infrastructure::booking_guard::GuardError> for ApiError {
+    fn from(error: infrastructure::booking_guard::GuardError) -> Self {
+        use infrastructure::booking_guard::{ChallengeError, GuardError};
+        match error {
+            GuardError::Refused(refused) => Self::BookingLimit(refused),
+            GuardError::Spent => Self::ChallengeInvalid(ChallengeError::Spent),
+            GuardError::Database(e) => e.into(),
+        }
+    }
 }
 
 impl From<infrastructure::signing::SigningError> for ApiError {

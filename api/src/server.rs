@@ -5,8 +5,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use domain::booking_limits::BookingLimits;
 use infrastructure::anchors::{self, SealingKey};
 use infrastructure::booking::BookingService;
+use infrastructure::booking_guard::{BookingGuard, Challenges};
 use infrastructure::clock::{Clock, SystemClock};
 use infrastructure::config::{Profile, Settings};
 use infrastructure::database;
@@ -87,6 +89,18 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
         ),
     });
     let signalling = Arc::new(infrastructure::calls::signalling::Hub::new(pool.clone()));
+    let guard = &settings.booking_guard;
+    let challenges = Arc::new(Challenges::new(
+        authenticator.challenge_key(),
+        guard.challenge_bits,
+        chrono::Duration::seconds(i64::from(guard.challenge_seconds)),
+    ));
+    let booking_guard = Arc::new(BookingGuard::new(
+        pool.clone(),
+        BookingLimits {
+            max_active_per_email: guard.max_active_per_email,
+        },
+    ));
     Ok(AppState {
         pool,
         booking,
@@ -96,6 +110,8 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
         objects,
         signing,
         signalling,
+        challenges,
+        booking_guard,
     })
 }
 

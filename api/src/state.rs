@@ -23,4 +23,8 @@ pub struct AppState {
     pub signing: Arc<SigningService>,
     /// The calls' signalling, relayed through PostgreSQL (any replica may hold either side).
     pub signalling: Arc<infrastructure::calls::signalling::Hub>,
+    /// The proof of work asked of anonymous bookers.
+    pub challenges: Arc<infrastructure::booking_guard::Challenges>,
+    /// The limits per DNI/NIE and email of anonymous bookings.
+    pub booking_guard: Arc<infrastructure::booking_guard::BookingGuard>,
 }

@@ -68,6 +68,21 @@ pub fn check_link(
     Ok(())
 }
 
+/// Whether a link may still *read* the case (a `GET`). As `check_link`, except that the manage
+/// link keeps showing a closed case: the citizen comes back to see the outcome and the registry
+/// receipt. It changes nothing there (every change goes through `check_link`).
+pub fn check_link_reading(
+    purpose: Purpose,
+    bound_start: Option<DateTime<Utc>>,
+    status: CaseStatus,
+    current_start: DateTime<Utc>,
+) -> Result<(), LinkError> {
+    if purpose == Purpose::Manage && status == CaseStatus::Closed {
+        return Ok(());
+    }
+    check_link(purpose, bound_start, status, current_start)
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -91,6 +106,29 @@ mod tests {
         assert_eq!(
             check_link(Purpose::Manage, None, CaseStatus::NoShow, nine()),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn given_a_closed_case_the_manage_link_still_reads_it_and_nothing_else_does() {
+        assert_eq!(
+            check_link_reading(Purpose::Manage, None, CaseStatus::Closed, nine()),
+            Ok(())
+        );
+        assert_eq!(
+            check_link(Purpose::Manage, None, CaseStatus::Closed, nine()),
+            Err(LinkError::CaseClosed)
+        );
+        for purpose in [Purpose::Upload, Purpose::Join, Purpose::Sign] {
+            assert_eq!(
+                check_link_reading(purpose, Some(nine()), CaseStatus::Closed, nine()),
+                Err(LinkError::CaseClosed)
+            );
+        }
+        // A cancelled appointment is over for every link, reading included.
+        assert_eq!(
+            check_link_reading(Purpose::Manage, None, CaseStatus::Cancelled, nine()),
+            Err(LinkError::Cancelled)
         );
     }
 

@@ -4,6 +4,7 @@
 //! through the aggregates' services, so every rule is testable given/when/then.
 
 pub mod agenda;
+pub mod booking_limits;
 pub mod calendar;
 pub mod capability;
 pub mod citizen_request;

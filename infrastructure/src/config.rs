@@ -83,6 +83,8 @@ pub struct Settings {
     pub call: crate::calls::CallSettings,
     pub recorder: crate::calls::RecorderSettings,
     pub cors: crate::cors::CorsSettings,
+    /// What anonymous web booking must get past: the proof of work and the limits per person.
+    pub booking_guard: crate::booking_guard::BookingGuardSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -265,10 +267,19 @@ pub struct AuthSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkLifetimes {
+    /// The manage link works at least this long from when it is sent...
     pub manage: i64,
+    /// ...and in any case until this long after the appointment's start, so a booking made 60
+    /// days ahead can be managed until the day, and its outcome and registry receipt read after.
+    #[serde(default = "default_manage_after_appointment")]
+    pub manage_after_appointment: i64,
     pub upload: i64,
     pub join: i64,
     pub sign: i64,
+}
+
+fn default_manage_after_appointment() -> i64 {
+    60 * 24 * 30
 }
 
 /// Requests per minute per client address, for anonymous callers and for citizens' links;
@@ -397,6 +408,7 @@ impl Default for Settings {
                 capability_secret: None,
                 link_minutes: LinkLifetimes {
                     manage: 60 * 24 * 30,
+                    manage_after_appointment: default_manage_after_appointment(),
                     upload: 60 * 24 * 14,
                     join: 60 * 12,
                     sign: 30,
@@ -417,6 +429,7 @@ impl Default for Settings {
             call: crate::calls::CallSettings::default(),
             recorder: crate::calls::RecorderSettings::default(),
             cors: crate::cors::CorsSettings::default(),
+            booking_guard: crate::booking_guard::BookingGuardSettings::default(),
         }
     }
 }
@@ -539,7 +552,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 23] = [
+const TOP_LEVEL_KEYS: [&str; 24] = [
     "profile",
     "listen",
     "database_url",
@@ -563,6 +576,7 @@ const TOP_LEVEL_KEYS: [&str; 23] = [
     "call",
     "recorder",
     "cors",
+    "booking_guard",
 ];
 
 impl Settings {
@@ -624,6 +638,10 @@ impl Settings {
             .validate(settings.profile == Profile::Production)
             .map_err(ConfigError::Invalid)?;
         settings.signing.validate().map_err(ConfigError::Invalid)?;
+        settings
+            .booking_guard
+            .validate()
+            .map_err(ConfigError::Invalid)?;
         settings
             .call
             .validate(settings.profile == Profile::Production)

@@ -4,6 +4,7 @@
 pub mod anchors;
 pub mod audit;
 pub mod booking;
+pub mod booking_guard;
 pub mod calls;
 pub mod clock;
 pub mod command_bus;

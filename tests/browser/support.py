@@ -293,6 +293,24 @@ def soon_slot() -> dt.datetime:
     return midnight.astimezone(dt.timezone.utc)
 
 
+def random_dni() -> str:
+    number = secrets.randbelow(100_000_000)
+    return f"{number:08d}{'TRWAGMYFPDXBNJZSQVHLCKE'[number % 23]}"
+
+
+def solve_challenge(api_url: str) -> dict[str, str]:
+    """A booking challenge from the api, solved as the booking page's worker does: the smallest
+    decimal nonce whose SHA-256 of `challenge:nonce` starts with `difficulty` zero bits."""
+    challenge = http("GET", f"{api_url}/v1/booking-challenge").json()
+    text, bits = challenge["challenge"], int(challenge["difficulty"])
+    nonce = 0
+    while True:
+        digest = int.from_bytes(hashlib.sha256(f"{text}:{nonce}".encode()).digest(), "big")
+        if digest >> (256 - bits) == 0:
+            return {"challenge": text, "nonce": str(nonce)}
+        nonce += 1
+
+
 def turn_credentials(secret: str, expiry: int, name: str = "arreta") -> tuple[str, str]:
     """coturn's REST scheme (`--use-auth-secret`): username `<unix expiry>:<id>`, credential
     base64(HMAC-SHA1(secret, username))."""
@@ -479,11 +497,13 @@ class Stack:
             "language": language,
             "citizen": {
                 "name": "Miren Etxeberria Ruiz",
-                "national_id": "12345678Z",
-                "email": "miren@example.org",
+                # Someone new each time: one person holds one appointment per procedure.
+                "national_id": random_dni(),
+                "email": f"miren.{secrets.token_hex(4)}@example.org",
                 "phone": "600123456",
             },
         }
+        body["proof"] = solve_challenge(self.api.url)
         answer = http("POST", f"{self.api.url}/v1/requests", body=body)
         if answer.status != 201:
             raise HarnessError(f"booking refused: {answer}")

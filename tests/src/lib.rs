@@ -165,8 +165,13 @@ pub fn for_tests(mut settings: Settings) -> Settings {
     settings.rate_limits.public_per_minute = 60_000;
     settings.rate_limits.citizen_per_minute = 60_000;
     settings.rate_limits.burst = 10_000;
+    // Web bookings still solve a challenge, one a test solves in microseconds.
+    settings.booking_guard.challenge_bits = TEST_CHALLENGE_BITS;
     settings
 }
+
+/// The proof of work asked in tests (the default asks a browser about a second).
+pub const TEST_CHALLENGE_BITS: u8 = 6;
 
 /// The api served in process on an ephemeral port, with its projectors running.
 pub struct TestApp {
@@ -288,6 +293,39 @@ impl TestApp {
     pub async fn book(&self, body: &Value) -> reqwest::Response {
         as_clerk(self.client.post(self.url("/v1/requests")))
             .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A fresh booking challenge, solved: the `proof` of an anonymous web booking.
+    pub async fn solved_proof(&self) -> Value {
+        let challenge: Value = self
+            .client
+            .get(self.url("/v1/booking-challenge"))
+            .send()
+            .await
+            .expect("challenge asked")
+            .json()
+            .await
+            .expect("a challenge");
+        let text = challenge["challenge"].as_str().expect("challenge text");
+        let bits =
+            u8::try_from(challenge["difficulty"].as_u64().expect("difficulty")).expect("bits");
+        json!({
+            "challenge": text,
+            "nonce": infrastructure::booking_guard::challenge::solve(text, bits),
+        })
+    }
+
+    /// `body` booked anonymously on the web, with a solved challenge.
+    pub async fn web_book(&self, body: &Value) -> reqwest::Response {
+        let mut body = body.clone();
+        body["channel"] = json!("web");
+        body["proof"] = self.solved_proof().await;
+        self.client
+            .post(self.url("/v1/requests"))
+            .json(&body)
             .send()
             .await
             .expect("request sent")

@@ -8,7 +8,7 @@ use axum::response::Response;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use domain::citizen_request::{
-    AttachedDocument, RecordDocumentAccess, RequestedDocument, ReviewDocument,
+    AttachedDocument, DocumentMediaType, RecordDocumentAccess, RequestedDocument, ReviewDocument,
 };
 use domain::procedure::Bilingual;
 use futures_util::TryStreamExt;
@@ -18,9 +18,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::caller::{CaseCaller, CaseReaders, DocumentLinks, NoLinks, ReadingLinks, Staff};
+use crate::caller::{
+    CaseCaller, CaseReaders, DocumentLinks, DocumentListLinks, NoLinks, ReadingLinks, Staff,
+};
 use crate::extract::{ApiJson, ApiQuery, IfMatch};
 use crate::problem::{ApiError, ProblemBody};
+use crate::routes::procedures::BilingualText;
 use crate::routes::requests::respond;
 use crate::routes::requests::with_version;
 use crate::routes::responses::{CaseAccessProblems, CaseCommandProblems};
@@ -155,6 +158,23 @@ pub struct DocumentListView {
     pub version: usize,
     /// Every document of the case (at most 30), in the order attached.
     pub documents: Vec<DocumentView>,
+    /// What the clerk asked for.
+    pub requested: Vec<RequestedView>,
+    /// When what was asked is due, if anything was asked.
+    pub due_at: Option<DateTime<Utc>>,
+    /// The largest file the space takes (`storage.max_document_bytes`), so a page can say so
+    /// before sending.
+    pub max_bytes: u64,
+    /// The types the space takes, recognised from the content.
+    #[schema(example = json!(["application/pdf", "image/jpeg", "image/png"]))]
+    pub media_types: Vec<&'static str>,
+}
+
+/// One document the clerk asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestedView {
+    /// Its name in both languages.
+    pub label: BilingualText,
 }
 
 /// A document's raw bytes.
@@ -294,7 +314,8 @@ pub async fn upload(
     ))
 }
 
-/// The case's documents: staff, or the citizen's upload or join link for its own case.
+/// The case's documents, what was asked and the space's limits: staff, or the citizen's upload,
+/// join or manage link for its own case.
 #[utoipa::path(get, path = "/v1/requests/{id}/documents", tag = "documents", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The documents", body = DocumentListView, headers(("ETag" = String))),
@@ -302,13 +323,23 @@ pub async fn upload(
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    case: CaseCaller<Staff, DocumentLinks>,
+    case: CaseCaller<Staff, DocumentListLinks>,
 ) -> Result<Response, ApiError> {
     let (current, version) = state.booking.load(case.request_id).await?;
     let view = DocumentListView {
         request_id: case.request_id,
         version,
         documents: current.documents().iter().map(DocumentView::from).collect(),
+        requested: current
+            .requested_documents()
+            .iter()
+            .map(|d| RequestedView {
+                label: BilingualText::from(&d.label),
+            })
+            .collect(),
+        due_at: current.documents_due(),
+        max_bytes: state.settings.storage.max_document_bytes,
+        media_types: DocumentMediaType::ALL.iter().map(|t| t.mime()).collect(),
     };
     Ok(with_version(StatusCode::OK, version, view))
 }

@@ -3,6 +3,7 @@
 
 pub mod agenda;
 pub mod availability;
+pub mod booking_guard;
 pub mod call;
 pub mod documents;
 pub mod feeds;

@@ -119,6 +119,7 @@ impl MunicipalAppointmentBody {
             language: self.language,
             citizen: self.citizen,
             external_reference: None,
+            proof: None,
         }
         .parse(request_id(&reference));
         let mut booking = match parsed {

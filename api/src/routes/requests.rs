@@ -25,6 +25,7 @@ use crate::extract::{ApiJson, IfMatch};
 use crate::idempotency::IdempotencyKey;
 use crate::messages::{FieldIssue, InvalidField};
 use crate::problem::{ApiError, ProblemBody};
+use crate::routes::booking_guard::{self, ProofBody};
 use crate::routes::responses::{CaseAccessProblems, CaseCommandProblems};
 use crate::routes::views::CaseView;
 use crate::state::AppState;
@@ -60,6 +61,9 @@ pub struct BookBody {
     pub citizen: CitizenBody,
     /// The municipal appointment system's reference, when there is one.
     pub external_reference: Option<String>,
+    /// Required of anonymous web bookings (428 without it): a solved `GET /v1/booking-challenge`.
+    /// Staff bookings need none.
+    pub proof: Option<ProofBody>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -256,7 +260,10 @@ pub(crate) async fn respond(state: &AppState, done: CaseState) -> Result<Respons
 }
 
 /// Book an appointment: the room is reserved in the day's agenda, then the case is opened.
-/// With `Idempotency-Key`, a retry returns the first answer instead of booking twice.
+/// With `Idempotency-Key`, a retry returns the first answer instead of booking twice. An
+/// anonymous (web) booking carries a solved `GET /v1/booking-challenge` as `proof`, and is held
+/// to one active appointment per DNI/NIE and procedure and `booking_guard.max_active_per_email`
+/// per email; staff bookings are held to neither.
 #[utoipa::path(post, path = "/v1/requests", tag = "booking", request_body = BookBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer")),
     responses(
@@ -264,10 +271,11 @@ pub(crate) async fn respond(state: &AppState, done: CaseState) -> Result<Respons
         (status = 400, description = "Malformed body or key", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "Invalid token", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed for this caller or channel", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "No room free at that time, or the same key still running", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "No room free at that time, the same key still running, or (anonymous) an active appointment for this DNI/NIE and procedure or too many for this email; nothing written", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = ProblemBody, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid data, a slot that cannot be booked, or a key reused with another body", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid data, a slot that cannot be booked, a key reused with another body, or a proof that does not hold (forged, expired, unsolved or already used)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 428, description = "An anonymous booking without `proof`; nothing written", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Storage unavailable; nothing written", body = ProblemBody, content_type = "application/problem+json"),
     ))]
@@ -275,16 +283,23 @@ pub async fn book(
     State(state): State<AppState>,
     Authorized(caller, _): Authorized<Bookers>,
     idempotency: Option<Extension<IdempotencyKey>>,
-    ApiJson(body): ApiJson<BookBody>,
+    ApiJson(mut body): ApiJson<BookBody>,
 ) -> Result<Response, ApiError> {
     // With an Idempotency-Key, a retry books the same request id: the process converges.
     let request_id = idempotency.map_or_else(Uuid::now_v7, |Extension(key)| key.derived_id());
+    let proof = body.proof.take();
     let booking = body.parse(request_id)?;
     if caller.role == Role::Citizen && booking.channel != Channel::Web {
         return Err(ApiError::Forbidden);
     }
+    // Held until the booking is made: a refusal or a failed booking writes nothing.
+    let hold = booking_guard::hold(&state, &caller, &booking, proof.as_ref()).await?;
     let now = state.booking.now();
-    let done = state.booking.book(booking, &caller.metadata(now)).await?;
+    let done = state
+        .booking
+        .book(booking.clone(), &caller.metadata(now))
+        .await?;
+    booking_guard::release(hold, &booking, now).await;
     let mut view = current_case(&state, done.request_id).await?;
     if caller.principal == Principal::Anonymous {
         // A citizen booking on the web gets the link to manage the booking straight away.
@@ -356,7 +371,21 @@ pub async fn reschedule(
         .booking
         .reschedule(id, start, &metadata, expected)
         .await?;
-    respond(&state, done).await
+    let mut view = current_case(&state, done.request_id).await?;
+    if caller.link_purpose() == Some(Purpose::Manage) {
+        // The link in hand may end a month after the old time, sooner than the new one needs.
+        let (token, _) = state
+            .authenticator
+            .issue_link(
+                view.id,
+                Purpose::Manage,
+                view.slot.start,
+                metadata.occurred_at,
+            )
+            .map_err(|e| ApiError::Internal(format!("issuing a link: {e}")))?;
+        view.manage_token = Some(token);
+    }
+    Ok(with_etag(StatusCode::OK, view))
 }
 
 /// Cancel the appointment; its room is freed: staff, or the citizen's manage link.

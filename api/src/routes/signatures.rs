@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use domain::citizen_request::{
-    CitizenRequest, OnBehalfConsent, RequestForm, SignableKind, SignatureRecord, SigningMethod,
+    CitizenRequest, MAX_CODE_ATTEMPTS, OnBehalfConsent, RequestForm, SignableKind, SignatureRecord,
+    SigningMethod,
 };
 use domain::metadata::Role;
 use domain::values::Language;
@@ -133,6 +134,8 @@ pub struct SignatureView {
     /// Until when the mailed code works.
     pub code_expires_at: Option<DateTime<Utc>>,
     pub failed_attempts: u8,
+    /// Wrong codes the citizen may still enter before the signature locks.
+    pub attempts_left: u8,
     pub signed_at: Option<DateTime<Utc>>,
     /// The council's seal: a detached JWS (`header..signature`, EdDSA) over `claims`.
     pub seal: Option<String>,
@@ -162,6 +165,7 @@ impl SignatureView {
             requested_at: s.requested_at,
             code_expires_at: s.code_expires_at,
             failed_attempts: s.failed_attempts,
+            attempts_left: MAX_CODE_ATTEMPTS.saturating_sub(s.failed_attempts),
             signed_at: s.signed_at,
             seal: s.seal.clone(),
             claims,

@@ -70,8 +70,9 @@ pub struct CaseView {
     pub registry_entry: Option<String>,
     pub booked_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Only in the answer to a citizen's own web booking: the bearer token of the link to see,
-    /// reschedule or cancel it.
+    /// Only in the answer to a citizen's own web booking, and to a reschedule made with the
+    /// manage link: the bearer token of the link to see, reschedule or cancel it (after a
+    /// reschedule, one that lasts until a month after the new time).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub manage_token: Option<String>,
 }

@@ -45,6 +45,9 @@ pub struct Authenticator {
     codes: OneTimeCodes,
     lifetimes: crate::config::LinkLifetimes,
     max_token_bytes: usize,
+    /// The booking challenges' MAC key, derived from the links' secret so that every replica
+    /// checks what any replica issued.
+    challenge_key: [u8; 32],
 }
 
 impl Authenticator {
@@ -93,6 +96,7 @@ impl Authenticator {
         let links = CapabilityKeys::new(&secret, auth.max_token_bytes)
             .ok_or(AuthSetupError::CapabilitySecret)?;
         let codes = OneTimeCodes::new(&secret);
+        let challenge_key = derive_key(&secret, b"arreta/booking-challenge/v1");
         Ok(Self {
             staff: StaffVerifier::new(
                 keys,
@@ -105,7 +109,13 @@ impl Authenticator {
             codes,
             lifetimes: auth.link_minutes.clone(),
             max_token_bytes: auth.max_token_bytes,
+            challenge_key,
         })
+    }
+
+    /// The key that signs booking challenges (`booking_guard::Challenges`).
+    pub fn challenge_key(&self) -> [u8; 32] {
+        self.challenge_key
     }
 
     /// Verifies a bearer token: a capability link by its `typ`, otherwise a staff token.
@@ -131,15 +141,27 @@ impl Authenticator {
         slot_start: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(String, CapabilityClaims), TokenError> {
-        let minutes = match purpose {
-            Purpose::Manage => self.lifetimes.manage,
-            Purpose::Upload => self.lifetimes.upload,
-            Purpose::Join => self.lifetimes.join,
-            Purpose::Sign => self.lifetimes.sign,
+        let lifetime = match purpose {
+            // Until the appointment and a while after it, however far ahead it was booked.
+            Purpose::Manage => Duration::minutes(self.lifetimes.manage)
+                .max(slot_start + Duration::minutes(self.lifetimes.manage_after_appointment) - now),
+            Purpose::Upload => Duration::minutes(self.lifetimes.upload),
+            Purpose::Join => Duration::minutes(self.lifetimes.join),
+            Purpose::Sign => Duration::minutes(self.lifetimes.sign),
         };
         // Only a join link is bound to the appointment's time.
         let bound = (purpose == Purpose::Join).then_some(slot_start);
-        self.links
-            .issue(request_id, purpose, bound, now, Duration::minutes(minutes))
+        self.links.issue(request_id, purpose, bound, now, lifetime)
     }
+}
+
+/// A key of its own for each use of the one secret.
+fn derive_key(secret: &[u8], label: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts every key length"),
+    };
+    mac.update(label);
+    mac.finalize().into_bytes().into()
 }

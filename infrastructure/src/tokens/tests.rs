@@ -455,3 +455,30 @@ mod production_profile {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+#[test]
+fn a_manage_link_works_until_a_month_after_the_appointment_however_far_ahead_it_was_booked() {
+    let mut settings = crate::config::Settings::default();
+    settings.auth.data_dir = std::env::temp_dir().join(format!("arreta-keys-{}", Uuid::now_v7()));
+    let auth = Authenticator::from_settings(&settings).expect("authenticator");
+    let now = Utc::now();
+    let month = Duration::days(30);
+    let expiry = |purpose, slot| {
+        auth.issue_link(Uuid::now_v7(), purpose, slot, now)
+            .expect("issued")
+            .1
+            .exp
+    };
+    // Booked 58 days ahead: the link outlives the 30 days it would get from its sending.
+    let far = now + Duration::days(58);
+    assert_eq!(expiry(Purpose::Manage, far), (far + month).timestamp());
+    // An appointment long past still gets the link's own lifetime (a resend after the day).
+    let past = now - Duration::days(40);
+    assert_eq!(expiry(Purpose::Manage, past), (now + month).timestamp());
+    // The other links keep their own lifetimes, whenever the appointment is.
+    assert_eq!(
+        expiry(Purpose::Upload, far),
+        (now + Duration::days(14)).timestamp()
+    );
+    let _ = std::fs::remove_dir_all(&settings.auth.data_dir);
+}
