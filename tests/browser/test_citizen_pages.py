@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from citizens import CITIZEN, Clerk, book_in_page, mailed_code, mailed_link, small_pdf
 from participants import VIEWPORT
-from support import wait_until
+from support import random_dni, wait_until
 
 WIDE = {"width": 1280, "height": 800}
 
@@ -115,3 +115,118 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     number = page.locator("#registry-number").inner_text().strip()
     assert re.fullmatch(r"\d+", number), number
     expect(page.locator("#registry-at")).not_to_be_empty()
+
+
+def test_book_then_cancel_in_spanish_on_a_wide_screen_and_the_links_stop_working(make_stack, participants):
+    stack = make_stack(recorder=False)
+    person = participants("citizen", stack.dir, viewport=WIDE)
+    page = person.page
+    clerk = Clerk(stack)
+    booked = book_in_page(page, stack, "es", citizen=CITIZEN | {"national_id": random_dni()})
+    expect(page.locator("#receipt-length")).to_have_text("30 minutos")
+    # The clerk asks for a document, so there is an upload link to try afterwards.
+    clerk.ask_documents(booked.request, [("Nortasun-agiria", "Documento de identidad")], dt.timedelta(hours=2))
+    upload = mailed_link(stack, booked.request, "upload", "upload_link")
+    manage = mailed_link(stack, booked.request, "manage", "receipt")
+    assert "/es/manage/" in manage
+
+    person.open(manage)
+    expect(page.locator("#appointment-state")).to_have_text("La cita está pedida.", timeout=15000)
+    # The manage link reads the documents asked too.
+    expect(page.locator("#requested-list li")).to_have_text(["Documento de identidad"])
+    # Cancelling asks first; "no" keeps the appointment.
+    page.click("#cancel-open")
+    expect(page.locator("#cancel-title")).to_be_focused()
+    expect(page.locator("#cancel-what")).to_contain_text("Padrón")
+    page.click("#cancel-keep")
+    expect(page.locator("#appointment-title")).to_be_focused()
+    expect(page.locator("body")).to_have_attribute("data-state", "booked")
+    page.click("#cancel-open")
+    page.click("#cancel-yes")
+    expect(page.locator("#appointment-title")).to_be_focused(timeout=15000)
+    expect(page.locator("#appointment-state")).to_contain_text("La cita se ha anulado")
+    expect(page.locator("body")).to_have_attribute("data-state", "cancelled")
+    expect(page.locator("#appointment-actions")).to_be_hidden()
+    expect(page.locator("#book-again a")).to_have_attribute("href", re.compile(r"/app/es/book$"))
+
+    # Both links now say they no longer work, and where to get a new one.
+    for link in (manage, upload):
+        fresh = person.context.new_page()
+        fresh.goto(link, wait_until="load")
+        expect(fresh.locator("#void")).to_be_visible(timeout=15000)
+        expect(fresh.locator("#void-title")).to_be_focused()
+        expect(fresh.locator("#void-text")).to_contain_text("anulada")
+        expect(fresh.locator("#void a")).to_have_attribute("href", re.compile(r"/app/es/manage$"))
+        fresh.close()
+
+
+def tab_to(page, condition: str, key: str = "Tab", presses: int = 40) -> None:
+    """Presses `key` until `condition` (JS over `document.activeElement`, as `e`) holds."""
+    for _ in range(presses):
+        if page.evaluate(f"(() => {{ const e = document.activeElement; return !!({condition}); }})()"):
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{key} never reached {condition}")
+
+
+def test_a_booking_made_with_the_keyboard_alone_on_a_phone(make_stack, participants):
+    stack = make_stack(recorder=False)
+    person = participants("citizen", stack.dir, viewport=VIEWPORT)
+    page = person.page
+    person.open(f"{stack.api.url}/app/eu/book")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15000)
+
+    # The skip link comes first and takes the focus to the content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    # Procedure: into the group, arrows to PADRON-ALTA, Space to choose it.
+    tab_to(page, "e.name === 'procedure'")
+    tab_to(page, "e.value === 'PADRON-ALTA'", key="ArrowDown", presses=10)
+    page.keyboard.press("Space")
+    expect(page.locator("#procedure-PADRON-ALTA")).to_be_checked()
+    tab_to(page, "e.id === 'procedure-next'")
+    page.keyboard.press("Enter")
+    expect(page.locator("#time-title")).to_be_focused()
+
+    # Day: the second one proposed, by arrow; then its first time.
+    wait_until("the proposed days", lambda: page.locator("#book-day-list input").count() > 1, 30)
+    tab_to(page, "e.name === 'book-day'")
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    second = page.locator("#book-day-list input").nth(1)
+    expect(second).to_be_checked()
+    expect(second).to_be_focused()
+    tab_to(page, "e.name === 'book-time'")
+    page.keyboard.press("Space")
+    chosen = page.evaluate("document.activeElement.value")
+    expect(page.locator("#book-time-list input:checked")).to_have_attribute("value", chosen)
+    tab_to(page, "e.id === 'time-next'")
+    page.keyboard.press("Enter")
+    expect(page.locator("#details-title")).to_be_focused()
+
+    # Sent empty first: the first wrong field gets the focus, marked and described.
+    tab_to(page, "e.id === 'book-submit'")
+    page.keyboard.press("Enter")
+    expect(page.locator("#name")).to_be_focused()
+    expect(page.locator("#name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#name")).to_have_attribute("aria-describedby", re.compile(r"^name-error"))
+    expect(page.locator("#name-error")).to_be_visible()
+    page.keyboard.type(CITIZEN["name"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(random_dni())
+    page.keyboard.press("Tab")
+    page.keyboard.type("miren.teklatua@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type("600 123 456")
+    # The language is already the page's; Shift+Tab and Tab move back and forth over the fields.
+    tab_to(page, "e.name === 'language'")
+    assert page.evaluate("document.activeElement.value") == "eu"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.id") == "phone"
+    tab_to(page, "e.id === 'book-submit'")
+    page.keyboard.press("Enter")
+    expect(page.locator("#receipt-title")).to_be_focused(timeout=60000)
+    expect(page.locator("#receipt-reference")).not_to_be_empty()
+    # The manage link and the calendar button are reachable from the receipt.
+    tab_to(page, "e.id === 'receipt-calendar'")
+    tab_to(page, "e.id === 'receipt-manage'")
