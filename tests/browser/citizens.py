@@ -171,6 +171,10 @@ def book_in_page(page: Page, stack: Stack, lang: str, procedure: str = "PADRON-A
     page.locator(f"#procedure-{procedure}").check()
     page.click("#procedure-next")
     expect(page.locator("#time-title")).to_be_focused()
+    # The choice rides in the query, and the language switch keeps it.
+    other = "es" if lang == "eu" else "eu"
+    expect(page.locator(f"a[hreflang={other}]")).to_have_attribute(
+        "href", re.compile(rf"/app/{other}/book\?procedure={procedure}$"))
     days = page.locator("#book-day-list input[type=radio]")
     wait_until("the proposed days", lambda: days.count() > day, 30)
     days.nth(day).check()

@@ -100,6 +100,10 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     code = mailed_code(stack, booked.request)
     person.open(sign)
     expect(page.locator("#document-text")).to_contain_text(facts, timeout=15000)
+    # The language switch keeps the path and the query; the token stays out of the address.
+    assert "#" not in page.url and f"?signature={signature['id']}" in page.url, page.url
+    expect(page.locator("a[hreflang=es]")).to_have_attribute(
+        "href", re.compile(rf"/app/es/sign/{booked.request}\?signature={signature['id']}$"))
     expect(page.locator("#code-attempts")).to_contain_text("5")
     no_horizontal_scroll(page)
     wrong = "000000" if code != "000000" else "111111"
@@ -148,6 +152,13 @@ def test_book_then_cancel_in_spanish_on_a_wide_screen_and_the_links_stop_working
     expect(page.locator("body")).to_have_attribute("data-state", "cancelled")
     expect(page.locator("#appointment-actions")).to_be_hidden()
     expect(page.locator("#book-again a")).to_have_attribute("href", re.compile(r"/app/es/book$"))
+
+    # At 200 % zoom (1280×800 seen as 640×400) nothing scrolls sideways.
+    page.set_viewport_size({"width": 640, "height": 400})
+    no_horizontal_scroll(page)
+    page.goto(f"{stack.api.url}/app/es/book", wait_until="load")
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15000)
+    no_horizontal_scroll(page)
 
     # Both links now say they no longer work, and where to get a new one.
     for link in (manage, upload):

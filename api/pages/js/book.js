@@ -224,6 +224,13 @@ async function book(event) {
     'citizen.phone': f.phone,
     language: $(`#language-${language}`),
   });
+  if (kind === 'already-booked') {
+    // The appointment this person already has is reached with its link, which can be mailed again.
+    const link = document.createElement('a');
+    link.href = pageUrl(where, 'manage');
+    link.textContent = t('book.lost-link');
+    el.detailsError.append(' ', link);
+  }
 }
 
 function receipt(view) {

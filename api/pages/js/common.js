@@ -34,17 +34,20 @@ export function route() {
   };
 }
 
-/** The same page in `other` language, with the query and the fragment as they are now. */
+/**
+ * The same page in `other` language, with the query and the fragment as they are now. Only a
+ * fragment that names a place in the page is kept: a link's token never rides along, even
+ * before `takeToken` has moved it to sessionStorage (whose key does not depend on the
+ * language, so the other page finds it there).
+ */
 export function pageIn(where, other) {
   const path = `${where.base}/${other}/${where.page}${where.request ? `/${where.request}` : ''}`;
-  return `${path}${location.search}${location.hash}`;
+  const anchor = location.hash.slice(1);
+  const hash = anchor && document.getElementById(anchor) ? location.hash : '';
+  return `${path}${location.search}${hash}`;
 }
 
-/**
- * The language links: the same page, query and fragment in the other language. By the time
- * they are drawn the token has left the fragment for sessionStorage (whose key does not depend
- * on the language), so it never rides in them. Call again after the query changes.
- */
+/** The language links: the same page in the other language. Call again after the query changes. */
 export function languageLinks(where) {
   for (const link of document.querySelectorAll('a[data-lang-switch]')) {
     const other = link.dataset.langSwitch;

@@ -184,8 +184,8 @@ async function cancel() {
 
 function main() {
   if (!where?.request) return;
-  languageLinks(where);
   token = takeToken(KEY);
+  languageLinks(where);
   if (!token) {
     showVoid(t('manage.no-token'));
     return;

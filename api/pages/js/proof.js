@@ -34,7 +34,13 @@ async function obtain() {
   if (!answer.ok || !answer.data?.challenge) return { failure: answer };
   const { challenge, difficulty, expires_at: expiresAt } = answer.data;
   const solved = await solve(challenge, Number(difficulty) || 0);
-  return { proof: { challenge, nonce: solved.nonce }, expiresAt: Date.parse(expiresAt), ms: solved.ms };
+  return {
+    proof: { challenge, nonce: solved.nonce },
+    expiresAt: Date.parse(expiresAt),
+    difficulty,
+    attempts: solved.attempts,
+    ms: solved.ms,
+  };
 }
 
 /** One proof being prepared: `ready()` waits for it (taking a new one if it expired). */

@@ -199,8 +199,8 @@ async function confirm(event) {
 
 async function main() {
   if (!where?.request) return;
-  languageLinks(where);
   token = takeToken(`arreta.sign.${where.request}`);
+  languageLinks(where);
   if (!token || !/^[0-9a-fA-F-]{36}$/.test(signature)) {
     showVoid(t(token ? 'sign.no-signature' : 'sign.no-token'));
     return;

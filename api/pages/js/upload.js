@@ -194,8 +194,8 @@ async function upload(event) {
 
 function main() {
   if (!where?.request) return;
-  languageLinks(where);
   token = takeToken(`arreta.upload.${where.request}`);
+  languageLinks(where);
   if (!token) {
     showVoid(t('upload.no-token'));
     return;
