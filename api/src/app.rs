@@ -15,7 +15,7 @@ use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{
-    agenda, availability, booking_guard, call, documents, feeds, health, history, identity,
+    agenda, availability, booking_guard, call, documents, feeds, health, history, identity, links,
     municipal, procedures, recordings, reports, requests, signatures,
 };
 use crate::state::AppState;
@@ -51,6 +51,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/procedures", get(procedures::list))
         .route("/v1/availability", get(availability::offered))
         .route("/v1/booking-challenge", get(booking_guard::challenge))
+        .route(
+            "/v1/links/manage",
+            post(links::resend_manage).layer(limit(1024)),
+        )
         .route(
             "/v1/requests",
             post(requests::book)

@@ -240,7 +240,8 @@ async fn links_of_another_case_or_purpose_expired_or_after_close_are_refused() {
         let response = upload(&app, &id, Some(token), "a.pdf", pdf(64 * 1024)).await;
         assert_eq!(response.status(), status, "{what}");
     }
-    // The listing follows the same rule.
+    // The listing is wider: the manage page shows what was asked and how it was reviewed, and
+    // the space's limits, so the manage link reads it (and still uploads nothing).
     let listed = app
         .client
         .get(app.url(&format!("/v1/requests/{id}/documents")))
@@ -248,7 +249,24 @@ async fn links_of_another_case_or_purpose_expired_or_after_close_are_refused() {
         .send()
         .await
         .expect("list");
-    assert_eq!(listed.status(), StatusCode::FORBIDDEN);
+    assert_eq!(listed.status(), StatusCode::OK);
+    let listed: Value = listed.json().await.expect("json");
+    assert_eq!(
+        listed["max_bytes"].as_u64(),
+        Some(app.state.settings.storage.max_document_bytes)
+    );
+    assert_eq!(
+        listed["media_types"],
+        json!(["application/pdf", "image/jpeg", "image/png"])
+    );
+    let by_other_case = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}/documents")))
+        .bearer_auth(&other_upload)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(by_other_case.status(), StatusCode::FORBIDDEN);
 
     let closed = as_clerk(
         app.client
