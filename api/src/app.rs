@@ -11,6 +11,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::answer_headers;
 use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
@@ -172,6 +173,9 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Before the id is set: an unusable client id is replaced, not echoed.
+        .layer(middleware::from_fn(answer_headers::bounded_request_id))
+        .layer(middleware::from_fn(answer_headers::private_answers))
         // Outermost: a preflight is answered before anything asks who is calling.
         .layer(middleware::from_fn_with_state(
             cors,

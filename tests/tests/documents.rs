@@ -429,6 +429,23 @@ async fn a_slow_upload_is_not_cut_by_the_request_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_whose_body_stops_arriving_is_ended_by_the_idle_timeout() {
+    let mut settings = s3_settings(endpoint());
+    settings.storage.upload_idle_seconds = 1;
+    let app = s3_app_with(settings).await;
+    let id = book(&app, 14).await;
+    let token = link(&app, &id, "upload").await;
+    let events = app.db.event_count().await;
+    // Announces 1 MiB and sends none of it: answered (raw_upload waits at most 2 minutes), long
+    // before the 900 s the upload may take.
+    assert_eq!(app.state.settings.storage.upload_timeout_seconds, 900);
+    let status = raw_upload(app.address, &id, &token, MIB, false, Duration::ZERO).await;
+    assert_eq!(status, 400);
+    assert_eq!(app.db.event_count().await, events, "no event");
+    assert!(stored_versions(&app).await.is_empty(), "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_executable_renamed_pdf_is_refused_with_415_and_images_are_taken_by_content() {
     let app = s3_app().await;
     let id = book(&app, 9).await;
