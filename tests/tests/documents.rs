@@ -730,6 +730,36 @@ async fn readiness_reports_the_object_store_and_fails_without_it() {
         (body["database"].as_str(), body["storage"].as_str()),
         (Some("up"), Some("s3"))
     );
+    assert_eq!(body["recordings_lock"], "compliant", "{body}");
+
+    // The service's own credentials turn the recordings bucket's rule to GOVERNANCE for a day:
+    // the server allows it, and readiness says so (explicit retention on each object still holds).
+    let store =
+        infrastructure::object_store::s3::S3Store::from_settings(&app.state.settings.storage)
+            .expect("store");
+    store
+        .put_default_rule(
+            store.bucket_name(Bucket::Recordings),
+            infrastructure::object_store::RetentionMode::Governance,
+            1,
+        )
+        .await
+        .expect("LocalStack lets the rule be weakened");
+    let weakened: Value = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(weakened["status"], "ready");
+    assert_eq!(weakened["recordings_lock"], "weakened", "{weakened}");
+    assert!(
+        weakened["recordings_lock_problem"].is_string(),
+        "{weakened}"
+    );
 
     // Nothing listens where this app looks for S3: not ready.
     let dead = std::net::TcpListener::bind("127.0.0.1:0")
