@@ -11,11 +11,12 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::answer_headers;
 use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
 use crate::routes::{
-    agenda, availability, booking_guard, call, documents, feeds, health, history, identity,
+    agenda, availability, booking_guard, call, documents, feeds, health, history, identity, links,
     municipal, procedures, recordings, reports, requests, signatures,
 };
 use crate::state::AppState;
@@ -51,6 +52,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/procedures", get(procedures::list))
         .route("/v1/availability", get(availability::offered))
         .route("/v1/booking-challenge", get(booking_guard::challenge))
+        .route(
+            "/v1/links/manage",
+            post(links::resend_manage).layer(limit(1024)),
+        )
         .route(
             "/v1/requests",
             post(requests::book)
@@ -168,6 +173,9 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Before the id is set: an unusable client id is replaced, not echoed.
+        .layer(middleware::from_fn(answer_headers::bounded_request_id))
+        .layer(middleware::from_fn(answer_headers::private_answers))
         // Outermost: a preflight is answered before anything asks who is calling.
         .layer(middleware::from_fn_with_state(
             cors,

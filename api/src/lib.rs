@@ -1,5 +1,6 @@
 //! Arreta's HTTP API: the axum router, its handlers, caller extraction and problem details.
 
+pub mod answer_headers;
 pub mod app;
 pub mod caller;
 pub mod extract;

@@ -531,6 +531,16 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
     let conflict =
         |slug, title: Bilingual, detail: Bilingual| problem(S::CONFLICT, slug, title, detail);
     match error {
+        // The resend route answers 202 whatever the case says: this reaches no caller there.
+        CitizenRequestError::ManageLinkRequestedOften { max } => problem(
+            S::TOO_MANY_REQUESTS,
+            "manage-link-requested-often",
+            Bilingual::new("Esteka askotan eskatu da", "Enlace pedido demasiadas veces"),
+            Bilingual::new(
+                format!("Kudeatzeko esteka egunean {max} aldiz bidal daiteke gehienez."),
+                format!("El enlace de gestión se puede enviar como mucho {max} veces al día."),
+            ),
+        ),
         CitizenRequestError::NotBooked => conflict(
             "not-booked",
             Bilingual::new("Hitzordurik gabe", "Sin cita"),

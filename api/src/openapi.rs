@@ -4,7 +4,7 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
-    agenda, availability, booking_guard, call, documents, feeds, health, history, identity,
+    agenda, availability, booking_guard, call, documents, feeds, health, history, identity, links,
     municipal, procedures, recordings, reports, requests, signatures, views,
 };
 
@@ -22,6 +22,7 @@ use crate::routes::{
         procedures::list,
         availability::offered,
         booking_guard::challenge,
+        links::resend_manage,
         requests::book,
         requests::get,
         requests::reschedule,

@@ -218,8 +218,13 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     }
     .spawn(stopped.clone());
     let sealing = SealingKey::from_settings(&settings)?;
-    let housekeeping =
-        spawn_housekeeping(pool.clone(), settings.idempotency_hours, sealing, stopped);
+    let housekeeping = spawn_housekeeping(
+        pool.clone(),
+        settings.idempotency_hours,
+        sealing,
+        state.objects.clone(),
+        stopped,
+    );
     let listener = TcpListener::bind(&settings.listen)
         .await
         .map_err(|e| StartError::Listen(settings.listen.clone(), e))?;
@@ -242,16 +247,31 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     served.map_err(StartError::Serve)
 }
 
-/// Hourly: forgets idempotency keys past their retention, and anchors the hash chains of every
-/// full day not anchored yet.
+/// Hourly: forgets idempotency keys past their retention, anchors the hash chains of every
+/// full day not anchored yet, and checks that the recordings bucket still locks itself (the
+/// service's own credentials can weaken the rule; the start-up check alone would notice only at
+/// the next start).
 fn spawn_housekeeping(
     pool: PgPool,
     hours: u32,
     sealing: SealingKey,
+    objects: Arc<dyn infrastructure::object_store::ObjectStore>,
     mut stopped: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
+            if objects.kind() == infrastructure::object_store::BackendKind::S3 {
+                match objects.check_recordings_lock().await {
+                    Ok(check) => {
+                        if let Some(problem) = check.problem {
+                            tracing::error!(bucket = %check.bucket_name, %problem, "the recordings bucket's default lock rule has been weakened: restore COMPLIANCE with the full retention, and take s3:PutBucketObjectLockConfiguration away from the service's credentials");
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "could not check the recordings bucket's lock")
+                    }
+                }
+            }
             match infrastructure::idempotency::purge(&pool, hours).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(keys = n, "forgot expired idempotency keys"),

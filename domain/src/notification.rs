@@ -28,10 +28,12 @@ pub enum NotificationKind {
     SignCode,
     /// A signed request or complaint was entered in the registry: the registry receipt.
     RegistryReceipt,
+    /// The citizen asked for the manage link again: the link, to the address on file.
+    ManageLink,
 }
 
 impl NotificationKind {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Receipt,
         Self::Rescheduled,
         Self::Cancelled,
@@ -41,6 +43,7 @@ impl NotificationKind {
         Self::Summary,
         Self::SignCode,
         Self::RegistryReceipt,
+        Self::ManageLink,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +57,7 @@ impl NotificationKind {
             Self::Summary => "summary",
             Self::SignCode => "sign_code",
             Self::RegistryReceipt => "registry_receipt",
+            Self::ManageLink => "manage_link",
         }
     }
 
@@ -171,6 +175,10 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
         CitizenRequestEvent::RegistryEntryMade { registered_at, .. } => NotificationPlan {
             drop_pending: vec![],
             send: vec![now(NotificationKind::RegistryReceipt, *registered_at)],
+        },
+        CitizenRequestEvent::ManageLinkRequested { requested_at } => NotificationPlan {
+            drop_pending: vec![],
+            send: vec![now(NotificationKind::ManageLink, *requested_at)],
         },
         // Once the call is open, a reminder or call link still queued is too late.
         CitizenRequestEvent::CallStarted { .. } => NotificationPlan {

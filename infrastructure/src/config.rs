@@ -127,6 +127,14 @@ pub struct StorageSettings {
     /// Longest a document upload may take, in seconds (instead of `request_timeout_seconds`,
     /// which is too short for a large file on a slow line).
     pub upload_timeout_seconds: u64,
+    /// Longest an upload may go without a byte arriving: a client that announces a large body
+    /// and stalls does not hold the upload for `upload_timeout_seconds`.
+    #[serde(default = "default_upload_idle_seconds")]
+    pub upload_idle_seconds: u64,
+}
+
+fn default_upload_idle_seconds() -> u64 {
+    30
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +162,7 @@ impl Default for StorageSettings {
             presigned_url_seconds: 300,
             max_document_bytes: 50 * 1024 * 1024,
             upload_timeout_seconds: 900,
+            upload_idle_seconds: default_upload_idle_seconds(),
         }
     }
 }
@@ -205,9 +214,12 @@ impl StorageSettings {
                 "storage.presigned_url_seconds is between 1 and 3600".into(),
             ));
         }
-        if self.max_document_bytes == 0 || self.upload_timeout_seconds == 0 {
+        if self.max_document_bytes == 0
+            || self.upload_timeout_seconds == 0
+            || self.upload_idle_seconds == 0
+        {
             return Err(ConfigError::Invalid(
-                "storage.max_document_bytes and storage.upload_timeout_seconds must be positive"
+                "storage.max_document_bytes, storage.upload_timeout_seconds and storage.upload_idle_seconds must be positive"
                     .into(),
             ));
         }

@@ -187,7 +187,8 @@ pub fn apply(
                 | CitizenRequestEvent::RecordingStarted { .. }
                 | CitizenRequestEvent::RecordingStored { .. }
                 | CitizenRequestEvent::RecordingFailed { .. }
-                | CitizenRequestEvent::RecordingAccessed { .. } => {}
+                | CitizenRequestEvent::RecordingAccessed { .. }
+                | CitizenRequestEvent::ManageLinkRequested { .. } => {}
             }
             summary.updated_at = at;
             summary

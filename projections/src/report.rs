@@ -154,7 +154,8 @@ pub fn change(
         | CitizenRequestEvent::RecordingStarted { .. }
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
-        | CitizenRequestEvent::RecordingAccessed { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::RecordingAccessed { .. }
+        | CitizenRequestEvent::ManageLinkRequested { .. } => on_case_day(Counters::default()),
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::post;
 
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +17,8 @@ pub enum Answer {
     Status(u16),
     /// Answers 200, but only after this long.
     Slow(Duration),
+    /// Answers 302 to `/moved` (as an http→https redirect or a proxy in front would).
+    Redirect,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +41,8 @@ impl Delivery {
 struct Recorder {
     script: VecDeque<Answer>,
     deliveries: Vec<Delivery>,
+    /// Requests that followed a redirect to `/moved`.
+    followed: usize,
 }
 
 pub struct Endpoint {
@@ -51,9 +56,11 @@ impl Endpoint {
         let recorder = Arc::new(Mutex::new(Recorder {
             script: script.iter().copied().collect(),
             deliveries: Vec::new(),
+            followed: 0,
         }));
         let app = axum::Router::new()
             .route("/hook", post(receive))
+            .route("/moved", axum::routing::any(moved))
             .with_state(recorder.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -74,6 +81,11 @@ impl Endpoint {
         self.recorder.lock().expect("recorder").deliveries.clone()
     }
 
+    /// How many requests followed a redirect.
+    pub fn followed(&self) -> usize {
+        self.recorder.lock().expect("recorder").followed
+    }
+
     /// The attempts it answered 2xx to in time.
     pub fn accepted(&self) -> Vec<Delivery> {
         self.deliveries()
@@ -83,11 +95,16 @@ impl Endpoint {
     }
 }
 
+async fn moved(State(recorder): State<Arc<Mutex<Recorder>>>) -> StatusCode {
+    recorder.lock().expect("recorder").followed += 1;
+    StatusCode::OK
+}
+
 async fn receive(
     State(recorder): State<Arc<Mutex<Recorder>>>,
     headers: HeaderMap,
     body: String,
-) -> StatusCode {
+) -> axum::response::Response {
     let header = |name: &str| {
         headers
             .get(name)
@@ -104,6 +121,7 @@ async fn receive(
     let answered = match answer {
         Answer::Ok => 200,
         Answer::Status(code) => code,
+        Answer::Redirect => 302,
         // Recorded as not accepted: the sender stopped waiting before the answer came.
         Answer::Slow(_) => 0,
     };
@@ -121,6 +139,14 @@ async fn receive(
     if let Answer::Slow(wait) = answer {
         tokio::time::sleep(wait).await;
     }
+    if let Answer::Redirect = answer {
+        return (
+            StatusCode::FOUND,
+            [(axum::http::header::LOCATION, "/moved")],
+        )
+            .into_response();
+    }
     StatusCode::from_u16(if answered == 0 { 200 } else { answered })
         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        .into_response()
 }

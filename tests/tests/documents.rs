@@ -240,7 +240,8 @@ async fn links_of_another_case_or_purpose_expired_or_after_close_are_refused() {
         let response = upload(&app, &id, Some(token), "a.pdf", pdf(64 * 1024)).await;
         assert_eq!(response.status(), status, "{what}");
     }
-    // The listing follows the same rule.
+    // The listing is wider: the manage page shows what was asked and how it was reviewed, and
+    // the space's limits, so the manage link reads it (and still uploads nothing).
     let listed = app
         .client
         .get(app.url(&format!("/v1/requests/{id}/documents")))
@@ -248,7 +249,24 @@ async fn links_of_another_case_or_purpose_expired_or_after_close_are_refused() {
         .send()
         .await
         .expect("list");
-    assert_eq!(listed.status(), StatusCode::FORBIDDEN);
+    assert_eq!(listed.status(), StatusCode::OK);
+    let listed: Value = listed.json().await.expect("json");
+    assert_eq!(
+        listed["max_bytes"].as_u64(),
+        Some(app.state.settings.storage.max_document_bytes)
+    );
+    assert_eq!(
+        listed["media_types"],
+        json!(["application/pdf", "image/jpeg", "image/png"])
+    );
+    let by_other_case = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}/documents")))
+        .bearer_auth(&other_upload)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(by_other_case.status(), StatusCode::FORBIDDEN);
 
     let closed = as_clerk(
         app.client
@@ -408,6 +426,23 @@ async fn a_slow_upload_is_not_cut_by_the_request_timeout() {
     assert_eq!(stored_versions(&app).await.len(), 1);
     // Other routes keep the request timeout (the setting is what the app runs with).
     assert_eq!(app.state.settings.request_timeout_seconds, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_whose_body_stops_arriving_is_ended_by_the_idle_timeout() {
+    let mut settings = s3_settings(endpoint());
+    settings.storage.upload_idle_seconds = 1;
+    let app = s3_app_with(settings).await;
+    let id = book(&app, 14).await;
+    let token = link(&app, &id, "upload").await;
+    let events = app.db.event_count().await;
+    // Announces 1 MiB and sends none of it: answered (raw_upload waits at most 2 minutes), long
+    // before the 900 s the upload may take.
+    assert_eq!(app.state.settings.storage.upload_timeout_seconds, 900);
+    let status = raw_upload(app.address, &id, &token, MIB, false, Duration::ZERO).await;
+    assert_eq!(status, 400);
+    assert_eq!(app.db.event_count().await, events, "no event");
+    assert!(stored_versions(&app).await.is_empty(), "nothing stored");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -694,6 +729,36 @@ async fn readiness_reports_the_object_store_and_fails_without_it() {
     assert_eq!(
         (body["database"].as_str(), body["storage"].as_str()),
         (Some("up"), Some("s3"))
+    );
+    assert_eq!(body["recordings_lock"], "compliant", "{body}");
+
+    // The service's own credentials turn the recordings bucket's rule to GOVERNANCE for a day:
+    // the server allows it, and readiness says so (explicit retention on each object still holds).
+    let store =
+        infrastructure::object_store::s3::S3Store::from_settings(&app.state.settings.storage)
+            .expect("store");
+    store
+        .put_default_rule(
+            store.bucket_name(Bucket::Recordings),
+            infrastructure::object_store::RetentionMode::Governance,
+            1,
+        )
+        .await
+        .expect("LocalStack lets the rule be weakened");
+    let weakened: Value = app
+        .client
+        .get(app.url("/health/ready"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(weakened["status"], "ready");
+    assert_eq!(weakened["recordings_lock"], "weakened", "{weakened}");
+    assert!(
+        weakened["recordings_lock_problem"].is_string(),
+        "{weakened}"
     );
 
     // Nothing listens where this app looks for S3: not ready.

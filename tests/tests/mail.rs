@@ -732,3 +732,82 @@ async fn starttls_and_credentials_from_the_configuration_are_used_and_required()
     assert_eq!(sink.received().len(), 1);
     let _ = std::fs::remove_dir_all(folder);
 }
+
+#[tokio::test]
+async fn a_citizen_who_lost_the_mail_gets_the_manage_link_again_without_staff() {
+    let sink = SmtpSink::start(&[]);
+    let rig = Rig::new(smtp_settings(sink.port)).await;
+    let email = "ane.galdu@example.org";
+    let id = rig.book("eu", email, local_at(40, 10, 0)).await;
+    assert_eq!(rig.send_at(Utc::now()).await.sent, 1, "the receipt");
+    let ask = |national_id: &str, email: &str| {
+        let request = rig
+            .app
+            .client
+            .post(rig.app.url("/v1/links/manage"))
+            .json(&json!({ "national_id": national_id, "email": email }));
+        async move { request.send().await.expect("sent").status() }
+    };
+
+    // Anonymous, with the DNI/NIE and the email (in other capitals): accepted, and mailed.
+    assert_eq!(
+        ask("12345678z", "ANE.GALDU@example.org").await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(rig.send_at(Utc::now()).await.sent, 1);
+    let resent = only(&sink.received(), id, "manage_link");
+    assert_eq!(resent.to, email);
+    assert_eq!(resent.content_language, "eu");
+    let token = resent.link_token("manage").expect("a manage link");
+    assert_eq!(rig.link(&token).0, id);
+    assert_eq!(rig.get_with(&token, id).await, StatusCode::OK);
+    // Booked 40 days ahead: the link works until a month after the appointment.
+    match rig.app.state.authenticator.verify(&token) {
+        Ok(Credential::Link(claims)) => {
+            assert_eq!(
+                claims.exp,
+                (local_at(40, 10, 0) + Minutes::days(30)).timestamp()
+            );
+        }
+        other => panic!("not a link: {other:?}"),
+    }
+
+    // Whatever does not match gets the same answer and no mail.
+    let events = rig.app.db.event_count().await;
+    assert_eq!(ask("87654321X", email).await, StatusCode::ACCEPTED);
+    assert_eq!(
+        ask("12345678Z", "someone.else@example.org").await,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(rig.app.db.event_count().await, events, "nothing written");
+    // Malformed input is a problem, in the caller's language.
+    let bad = rig
+        .app
+        .client
+        .post(rig.app.url("/v1/links/manage"))
+        .header("accept-language", "es")
+        .json(&json!({ "national_id": "12345678A", "email": email }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = bad.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "national_id");
+
+    // Three a day: the fourth is answered alike and sends nothing.
+    for _ in 0..3 {
+        assert_eq!(ask("12345678Z", email).await, StatusCode::ACCEPTED);
+    }
+    assert_eq!(
+        rig.send_at(Utc::now()).await.sent,
+        2,
+        "two more, then the cap"
+    );
+    assert_eq!(
+        sink.received()
+            .iter()
+            .filter(|m| m.kind == "manage_link")
+            .count(),
+        3
+    );
+}

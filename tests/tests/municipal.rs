@@ -552,3 +552,34 @@ async fn clerk_and_room_feeds_show_their_own_appointments_to_their_own_token_onl
     let unknown = clerk_path.replace("clerk-03", "clerk-99");
     assert_eq!(get(unknown).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_redirect_from_the_receiver_is_retried_never_followed() {
+    let rig = Rig::new(&[Answer::Redirect]).await;
+    let booked = rig
+        .clerk(
+            "/v1/requests",
+            booking_body("PADRON-ALTA", local_at(3, 10, 0)),
+        )
+        .await;
+    let id = booked["id"].as_str().expect("id").to_string();
+    let t0 = Utc::now();
+    let first = rig.push_at(t0).await;
+    assert_eq!((first.delivered, first.retried), (0, 1), "{first:?}");
+    assert_eq!(rig.endpoint.followed(), 0, "the redirect was not followed");
+    let error: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM webhook_outbox WHERE request_id = $1")
+            .bind(uuid::Uuid::parse_str(&id).expect("uuid"))
+            .fetch_one(&rig.app.db.pool)
+            .await
+            .expect("outbox row");
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("302")),
+        "{error:?}"
+    );
+    let again = rig.push_at(t0 + Span::hours(1)).await;
+    assert_eq!(again.delivered, 1, "{again:?}");
+    let accepted = rig.endpoint.accepted();
+    assert_eq!(accepted.len(), 1);
+    verify(&accepted[0]);
+}

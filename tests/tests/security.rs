@@ -73,6 +73,12 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             [A, A, A, A, A, A, A, A, A],
         ),
         (
+            Method::POST,
+            "/v1/links/manage",
+            json!({ "national_id": "12345678Z", "email": "miren@example.org" }),
+            [A, A, A, A, A, A, A, A, A],
+        ),
+        (
             Method::GET,
             "/health/live",
             Value::Null,
@@ -140,7 +146,7 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             Method::GET,
             "/v1/requests/{id}/documents",
             Value::Null,
-            [U, F, F, F, F, A, F, A, A],
+            [U, F, F, F, F, A, A, A, A],
         ),
         // No such document: allowed callers get 404.
         (
@@ -786,4 +792,66 @@ async fn anonymous_callers_are_rate_limited_and_staff_are_not() {
             .expect("get");
         assert_eq!(staff.status(), StatusCode::OK);
     }
+}
+
+#[tokio::test]
+async fn a_manage_link_still_reads_a_closed_case_and_changes_nothing_there() {
+    let app = spawn_app().await;
+    let id = book(&app, 3).await;
+    let manage = link(&app, &id, "manage").await;
+    let upload = link(&app, &id, "upload").await;
+    let closed = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/close"))),
+    )
+    .json(&json!({ "outcome": "resolved", "summary": "Erroldan alta emanda", "registry_entry": "2026/000123" }))
+    .send()
+    .await
+    .expect("close");
+    assert_eq!(closed.status(), StatusCode::OK, "{:?}", closed.text().await);
+    // The summary is a read model: it shows the close once projected.
+    let mut case = Value::Null;
+    for _ in 0..100 {
+        let read = app
+            .client
+            .get(app.url(&format!("/v1/requests/{id}")))
+            .bearer_auth(&manage)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(read.status(), StatusCode::OK);
+        case = read.json().await.expect("json");
+        if case["status"] == "closed" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (case["status"].as_str(), case["outcome"].as_str()),
+        (Some("closed"), Some("resolved"))
+    );
+    let events = app.db.event_count().await;
+    let cancel = app
+        .client
+        .post(app.url(&format!("/v1/requests/{id}/cancel")))
+        .bearer_auth(&manage)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(cancel.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        cancel.json::<Value>().await.expect("json")["type"],
+        "urn:arreta:problem:link-void"
+    );
+    // Only the manage link reads on: the upload link is void for reading too.
+    let by_upload = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}")))
+        .bearer_auth(&upload)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(by_upload.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.db.event_count().await, events, "nothing written");
 }

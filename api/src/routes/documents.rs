@@ -291,7 +291,11 @@ pub async fn upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let body = Box::pin(body.into_data_stream().map_err(std::io::Error::other));
+    let idle = std::time::Duration::from_secs(state.settings.storage.upload_idle_seconds);
+    let body = Box::pin(idle_bounded(
+        body.into_data_stream().map_err(std::io::Error::other),
+        idle,
+    ));
     let metadata = caller.metadata(state.booking.now());
     let uploaded = documents::upload(
         &state.booking,
@@ -312,6 +316,31 @@ pub async fn upload(
         uploaded.version,
         DocumentView::from(&uploaded.document),
     ))
+}
+
+/// `stream`, ended with a `TimedOut` error once no bytes arrive for `idle`: the upload is then
+/// interrupted (nothing stored) instead of held open by a client that stalled.
+fn idle_bounded<S>(
+    stream: S,
+    idle: std::time::Duration,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Unpin,
+{
+    futures_util::stream::unfold(Some(stream), move |stream| async move {
+        let mut stream = stream?;
+        match tokio::time::timeout(idle, futures_util::StreamExt::next(&mut stream)).await {
+            Ok(Some(item)) => Some((item, Some(stream))),
+            Ok(None) => None,
+            Err(_) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no bytes for {} s", idle.as_secs()),
+                )),
+                None,
+            )),
+        }
+    })
 }
 
 /// The case's documents, what was asked and the space's limits: staff, or the citizen's upload,

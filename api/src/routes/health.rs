@@ -29,6 +29,16 @@ pub struct Readiness {
     pub database: &'static str,
     /// `s3` or `filesystem`: the object store answered.
     pub storage: &'static str,
+    /// The recordings bucket's default lock rule: `compliant` (COMPLIANCE, at least the
+    /// configured retention), `weakened` (removed, shortened or GOVERNANCE: objects already
+    /// stored keep their own retention, new ones still get it explicitly, but the bucket no
+    /// longer protects itself) or `not_enforced` (the local filesystem store). Not a reason to be
+    /// unready; the periodic check logs an error while it is weakened.
+    #[schema(example = "compliant")]
+    pub recordings_lock: &'static str,
+    /// What is wrong with the rule, when it is not compliant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recordings_lock_problem: Option<String>,
     pub projections: Vec<ProjectionState>,
 }
 
@@ -69,9 +79,23 @@ pub async fn ready(
     .await
     .map_err(|_| not_ready("storage check timed out".into()))?
     .map_err(|e| not_ready(e.to_string()))?;
+    let lock = tokio::time::timeout(
+        Duration::from_secs(3),
+        state.objects.check_recordings_lock(),
+    )
+    .await
+    .map_err(|_| not_ready("recordings lock check timed out".into()))?
+    .map_err(|e| not_ready(e.to_string()))?;
+    let (recordings_lock, recordings_lock_problem) = match (&lock.problem, state.objects.kind()) {
+        (None, _) => ("compliant", None),
+        (Some(_), BackendKind::Filesystem) => ("not_enforced", None),
+        (Some(problem), BackendKind::S3) => ("weakened", Some(problem.to_string())),
+    };
     Ok(Json(Readiness {
         status: "ready",
         database: "up",
+        recordings_lock,
+        recordings_lock_problem,
         storage: match state.objects.kind() {
             BackendKind::S3 => "s3",
             BackendKind::Filesystem => "filesystem",

@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod health;
 pub mod history;
 pub mod identity;
+pub mod links;
 pub mod municipal;
 pub mod procedures;
 pub mod recordings;

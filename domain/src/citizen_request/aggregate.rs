@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 mod calling;
+mod links;
 mod sharing;
 mod signing;
 
@@ -106,6 +107,9 @@ pub struct CitizenRequest {
     call: Option<CallRecord>,
     #[serde(default)]
     recordings: Vec<RecordingRecord>,
+    /// When the citizen asked for the manage link again (the last day's are what count).
+    #[serde(default)]
+    manage_link_requests: Vec<DateTime<Utc>>,
 }
 
 /// How and when the citizen was last identified.
@@ -537,6 +541,7 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::RecordRecordingStored(c) => self.record_recording_stored(c)?,
             CitizenRequestCommand::RecordRecordingFailed(c) => self.record_recording_failed(c)?,
             CitizenRequestCommand::RecordRecordingAccess(c) => self.record_recording_access(c)?,
+            CitizenRequestCommand::RequestManageLink(c) => self.request_manage_link(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -647,6 +652,9 @@ impl Aggregate for CitizenRequest {
             | CitizenRequestEvent::RecordingStored { .. }
             | CitizenRequestEvent::RecordingFailed { .. }
             | CitizenRequestEvent::RecordingAccessed { .. }) => self.apply_calling(calling),
+            CitizenRequestEvent::ManageLinkRequested { requested_at } => {
+                self.manage_link_requests.push(requested_at);
+            }
         }
     }
 }

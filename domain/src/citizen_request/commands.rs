@@ -22,6 +22,12 @@ pub struct BookAppointment {
     pub at: DateTime<Utc>,
 }
 
+/// Send the manage link again (the citizen lost the mail).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestManageLink {
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RescheduleAppointment {
     pub slot: Slot,
@@ -250,4 +256,5 @@ pub enum CitizenRequestCommand {
     RecordRecordingStored(RecordRecordingStored),
     RecordRecordingFailed(RecordRecordingFailed),
     RecordRecordingAccess(RecordRecordingAccess),
+    RequestManageLink(RequestManageLink),
 }

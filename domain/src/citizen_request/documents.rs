@@ -39,6 +39,16 @@ impl DocumentMediaType {
         }
     }
 
+    /// The extensions a name of this type may keep (the first is the one given).
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            Self::Pdf => &["pdf"],
+            Self::Jpeg => &["jpg", "jpeg", "jpe"],
+            Self::Png => &["png"],
+            Self::Text => &["txt"],
+        }
+    }
+
     pub fn extension(self) -> &'static str {
         match self {
             Self::Pdf => "pdf",
@@ -66,15 +76,17 @@ impl DocumentMediaType {
 }
 
 /// A file name as the client sent it, made safe: only its last path component, without control
-/// characters or characters that are special in file systems and headers, without leading dots,
-/// at most [`MAX_FILE_NAME_CHARS`] characters (the extension kept when the name is cut). An empty
-/// result becomes `document.<extension of the type>`.
+/// characters, bidi and other invisible format characters (`invoice\u{202e}fdp.exe` would show
+/// as `invoiceexe.pdf`), or characters that are special in file systems and headers, without
+/// leading dots, ending in the extension of the type sniffed from the content (`page.html` holding
+/// a PDF is stored as `page.pdf`), at most [`MAX_FILE_NAME_CHARS`] characters. An empty result
+/// becomes `document.<extension>`.
 pub fn sanitise_file_name(sent: Option<&str>, media_type: DocumentMediaType) -> String {
     let sent = sent.unwrap_or_default();
     let last = sent.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = last
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !is_invisible_format(*c))
         .map(|c| match c {
             ':' | '*' | '?' | '"' | '<' | '>' | '|' | ';' => '_',
             c if c.is_whitespace() => ' ',
@@ -82,32 +94,38 @@ pub fn sanitise_file_name(sent: Option<&str>, media_type: DocumentMediaType) -> 
         })
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim();
-    if cleaned.is_empty() {
-        return format!("document.{}", media_type.extension());
-    }
-    if cleaned.chars().count() <= MAX_FILE_NAME_CHARS {
-        return cleaned.to_string();
-    }
-    // Cut the stem, keep a short extension.
+    // The name's own extension stays when it names the sniffed type; any other goes.
     let (stem, extension) = match cleaned.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && (1..=8).contains(&ext.chars().count()) => {
-            (stem, Some(ext))
+        Some((stem, ext))
+            if !stem.trim().is_empty()
+                && (1..=8).contains(&ext.chars().count())
+                && ext.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            let own = media_type
+                .extensions()
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(ext));
+            (
+                stem.trim_end(),
+                if own { ext } else { media_type.extension() },
+            )
         }
-        _ => (cleaned, None),
+        _ => (cleaned, media_type.extension()),
     };
-    match extension {
-        Some(ext) => {
-            let keep = MAX_FILE_NAME_CHARS - 1 - ext.chars().count();
-            let stem: String = stem.chars().take(keep).collect();
-            format!("{}.{ext}", stem.trim_end())
-        }
-        None => cleaned
-            .chars()
-            .take(MAX_FILE_NAME_CHARS)
-            .collect::<String>()
-            .trim_end()
-            .to_string(),
-    }
+    let stem = if stem.is_empty() { "document" } else { stem };
+    let keep = MAX_FILE_NAME_CHARS - 1 - extension.chars().count();
+    let stem: String = stem.chars().take(keep).collect();
+    format!("{}.{extension}", stem.trim_end())
+}
+
+/// Unicode format characters that change how a name shows without showing themselves: bidi
+/// embeddings, overrides, isolates and marks, zero-width characters, the soft hyphen, the BOM.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD | 0x061C | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF
+            | 0xFFF9..=0xFFFB
+    )
 }
 
 /// What the clerk decided about a document.
@@ -169,7 +187,10 @@ mod tests {
     #[test]
     fn file_names_lose_paths_controls_and_length() {
         let pdf = DocumentMediaType::Pdf;
-        assert_eq!(sanitise_file_name(Some("../../etc/passwd"), pdf), "passwd");
+        assert_eq!(
+            sanitise_file_name(Some("../../etc/passwd"), pdf),
+            "passwd.pdf"
+        );
         assert_eq!(
             sanitise_file_name(Some("C:\\Users\\ane\\NAN aurrealdea.pdf"), pdf),
             "NAN aurrealdea.pdf"
@@ -189,9 +210,49 @@ mod tests {
         assert_eq!(cut.chars().count(), MAX_FILE_NAME_CHARS);
         assert!(cut.ends_with(".pdf"), "{cut}");
         let no_extension = "x".repeat(200);
+        let cut = sanitise_file_name(Some(&no_extension), pdf);
+        assert_eq!(cut.chars().count(), MAX_FILE_NAME_CHARS);
+        assert!(cut.ends_with(".pdf"), "{cut}");
+    }
+
+    #[test]
+    fn file_names_lose_bidi_and_invisible_characters() {
+        let pdf = DocumentMediaType::Pdf;
+        // Shown as "invoiceexe.pdf" with the override: the name the clerk sees must be the
+        // name stored.
         assert_eq!(
-            sanitise_file_name(Some(&no_extension), pdf).chars().count(),
-            MAX_FILE_NAME_CHARS
+            sanitise_file_name(Some("invoice\u{202e}fdp.exe"), pdf),
+            "invoicefdp.pdf"
         );
+        for mark in [
+            '\u{200e}', '\u{200f}', '\u{061c}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+            '\u{202a}', '\u{200b}', '\u{feff}', '\u{00ad}',
+        ] {
+            assert_eq!(
+                sanitise_file_name(Some(&format!("a{mark}b.pdf")), pdf),
+                "ab.pdf",
+                "U+{:04X}",
+                u32::from(mark)
+            );
+        }
+        // Letters of other scripts are not format characters.
+        assert_eq!(sanitise_file_name(Some("عقد.pdf"), pdf), "عقد.pdf");
+    }
+
+    #[test]
+    fn file_names_take_the_extension_of_the_type_sniffed() {
+        let pdf = DocumentMediaType::Pdf;
+        assert_eq!(sanitise_file_name(Some("page.html"), pdf), "page.pdf");
+        assert_eq!(sanitise_file_name(Some("scan"), pdf), "scan.pdf");
+        assert_eq!(sanitise_file_name(Some("a.b.exe"), pdf), "a.b.pdf");
+        assert_eq!(
+            sanitise_file_name(Some("foto.JPEG"), DocumentMediaType::Jpeg),
+            "foto.JPEG"
+        );
+        assert_eq!(
+            sanitise_file_name(Some("foto.png"), DocumentMediaType::Jpeg),
+            "foto.jpg"
+        );
+        assert_eq!(sanitise_file_name(Some(".pdf"), pdf), "pdf.pdf");
     }
 }

@@ -6,6 +6,8 @@ use super::identity::IdentityMismatch;
 pub enum CitizenRequestError {
     #[error("there is no appointment booked for this request")]
     NotBooked,
+    #[error("the manage link was sent again {max} times in the last day")]
+    ManageLinkRequestedOften { max: usize },
     #[error("this request already has another appointment booked")]
     AlreadyBooked,
     #[error("the appointment was cancelled")]

@@ -270,6 +270,11 @@ pub enum CitizenRequestEvent {
         why: String,
         at: DateTime<Utc>,
     },
+    /// The citizen lost the mail and asked, with their DNI/NIE and email, for the link to manage
+    /// the appointment again: it goes to the address on file.
+    ManageLinkRequested {
+        requested_at: DateTime<Utc>,
+    },
 }
 
 /// One document the clerk asks for, named in both languages.
@@ -305,6 +310,7 @@ impl DomainEvent for CitizenRequestEvent {
             Self::RecordingStored { .. } => "RecordingStored",
             Self::RecordingFailed { .. } => "RecordingFailed",
             Self::RecordingAccessed { .. } => "RecordingAccessed",
+            Self::ManageLinkRequested { .. } => "ManageLinkRequested",
         }
         .to_string()
     }

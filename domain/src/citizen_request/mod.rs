@@ -24,8 +24,8 @@ pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
     ConfirmSignature, DocumentToSign, EndCall, RecordConsent, RecordDocumentAccess, RecordNoShow,
     RecordNotification, RecordRecordingAccess, RecordRecordingFailed, RecordRecordingStored,
-    RecordRegistryEntry, RequestDocuments, RequestSignature, RescheduleAppointment, ReviewDocument,
-    SignOnBehalf, StartCall, StartRecording, VerifyIdentity,
+    RecordRegistryEntry, RequestDocuments, RequestManageLink, RequestSignature,
+    RescheduleAppointment, ReviewDocument, SignOnBehalf, StartCall, StartRecording, VerifyIdentity,
 };
 pub use documents::{
     AttachedDocument, DocumentMediaType, DocumentReview, MAX_DOCUMENT_REASON_CHARS,

@@ -10,6 +10,7 @@ use crate::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCo
 type Case = TestFramework<CitizenRequest>;
 
 mod calling;
+mod links;
 mod signing;
 
 fn t(h: u32, m: u32) -> DateTime<Utc> {

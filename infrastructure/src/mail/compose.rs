@@ -130,6 +130,11 @@ impl Composer<'_> {
             (NotificationKind::Reminder, _) => Details::Reminder {
                 manage_url: link(Purpose::Manage)?,
             },
+            (NotificationKind::ManageLink, CitizenRequestEvent::ManageLinkRequested { .. }) => {
+                Details::ManageLink {
+                    manage_url: link(Purpose::Manage)?,
+                }
+            }
             (NotificationKind::CallLink, _) => Details::CallLink {
                 join_url: link(Purpose::Join)?,
             },

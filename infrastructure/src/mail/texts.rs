@@ -44,6 +44,10 @@ pub enum Details<'a> {
     Reminder {
         manage_url: String,
     },
+    /// The manage link again, asked for by the citizen.
+    ManageLink {
+        manage_url: String,
+    },
     CallLink {
         join_url: String,
     },
@@ -270,6 +274,24 @@ pub fn content(facts: &Facts, details: &Details) -> Content {
                 blocks,
             )
         }
+        Details::ManageLink { manage_url } => (
+            match l {
+                Language::Eu => format!("Zure hitzordua kudeatzeko esteka: {}", facts.when),
+                Language::Es => format!("Enlace para gestionar su cita: {}", facts.when),
+            },
+            vec![
+                Block::Paragraph(t(
+                    "Zure hitzordua kudeatzeko esteka berriro bidaltzeko eskatu da. Hona hemen:",
+                    "Se ha pedido que le enviemos de nuevo el enlace para gestionar su cita. Aquí lo tiene:",
+                )),
+                Block::Fields(vec![number, procedure, when, length]),
+                manage(manage_url),
+                Block::Paragraph(t(
+                    "Zuk eskatu ez baduzu, ez egin ezer: esteka helbide honetara bakarrik bidali dugu.",
+                    "Si no lo ha pedido usted, no tiene que hacer nada: el enlace solo se ha enviado a esta dirección.",
+                )),
+            ],
+        ),
         Details::CallLink { join_url } => (
             match l {
                 Language::Eu => format!("Bideodeirako esteka: {}", facts.when),

@@ -45,7 +45,8 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::RecordingStarted { .. }
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
-        | CitizenRequestEvent::RecordingAccessed { .. } => None,
+        | CitizenRequestEvent::RecordingAccessed { .. }
+        | CitizenRequestEvent::ManageLinkRequested { .. } => None,
     }
 }
 

@@ -47,6 +47,9 @@ impl WebhookSender {
         };
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(settings.timeout_seconds))
+            // A redirect is an answer other than 2xx: retried, never followed. Following one
+            // turned the POST into a GET elsewhere, dropped the body and marked it delivered.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("webhook client: {e}"))?;
         Ok(Some(Self {
