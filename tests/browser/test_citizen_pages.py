@@ -120,6 +120,16 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     assert re.fullmatch(r"\d+", number), number
     expect(page.locator("#registry-at")).not_to_be_empty()
 
+    # The mail lost: the "lost your link?" page sends the manage link again, and it works.
+    page.goto(f"{stack.api.url}/app/eu/manage", wait_until="load")
+    page.fill("#national-id", CITIZEN["national_id"])
+    page.fill("#email", CITIZEN["email"])
+    page.click("#lost-submit")
+    expect(page.locator("#lost-done-title")).to_be_focused(timeout=15000)
+    again = mailed_link(stack, booked.request, "manage", "manage_link")
+    person.open(again)
+    expect(page.locator("#appointment-when")).to_have_text(after, timeout=15000)
+
 
 def test_book_then_cancel_in_spanish_on_a_wide_screen_and_the_links_stop_working(make_stack, participants):
     stack = make_stack(recorder=False)
