@@ -24,6 +24,20 @@ CITIZEN = {
 }
 
 
+# Every Content-Security-Policy refusal the page meets, kept for the test to look at: a page
+# that works only because a refusal went unnoticed (a worker, a Blob frame) would fail here.
+CSP_WATCH = r"""
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(`${e.effectiveDirective} refused ${e.blockedURI}`);
+});
+"""
+
+
+def csp_violations(page: Page) -> list[str]:
+    return page.evaluate("window.__cspViolations || []")
+
+
 # ---------------------------------------------------------------------------------------------
 # Mail
 

@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import expect
 
-from citizens import CITIZEN, Clerk, book_in_page, mailed_code, mailed_link, small_pdf
+from citizens import CITIZEN, CSP_WATCH, Clerk, book_in_page, csp_violations, mailed_code, mailed_link, small_pdf
 from participants import VIEWPORT
 from support import random_dni, wait_until
 
@@ -26,6 +26,7 @@ def no_horizontal_scroll(page) -> None:
 def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants):
     stack = make_stack(recorder=False)
     person = participants("citizen", stack.dir, viewport=VIEWPORT)
+    person.context.add_init_script(CSP_WATCH)
     page = person.page
     clerk = Clerk(stack)
 
@@ -120,6 +121,22 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     assert re.fullmatch(r"\d+", number), number
     expect(page.locator("#registry-at")).not_to_be_empty()
 
+    # The accepted PDF itself put up for signature: shown whole, framed from a Blob URL (the
+    # sign page's policy allows that frame and nothing else).
+    assert csp_violations(page) == []
+    pdf_signature = clerk._post(f"/v1/requests/{booked.request}/signatures", {
+        "kind": "request", "document_id": documents[0]["id"],
+        "addressee": "Erregistro Orokorra / Registro General", "method": "one_time_code",
+    }, expect_status=201)
+    pdf_sign = wait_until("the PDF's sign link", lambda: (lambda link: link if f"signature={pdf_signature['id']}#" in link else None)(
+        mailed_link(stack, booked.request, "sign", "sign_code")), 30)
+    person.open(pdf_sign)
+    frame = page.locator("#document-frame")
+    expect(frame).to_be_visible(timeout=15000)
+    expect(frame).to_have_attribute("src", re.compile(r"^blob:"))
+    expect(page.locator("#document-text")).to_be_hidden()
+    assert csp_violations(page) == []
+
     # The mail lost: the "lost your link?" page sends the manage link again, and it works.
     page.goto(f"{stack.api.url}/app/eu/manage", wait_until="load")
     page.fill("#national-id", CITIZEN["national_id"])
@@ -129,6 +146,7 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     again = mailed_link(stack, booked.request, "manage", "manage_link")
     person.open(again)
     expect(page.locator("#appointment-when")).to_have_text(after, timeout=15000)
+    assert csp_violations(page) == []
 
 
 def test_book_then_cancel_in_spanish_on_a_wide_screen_and_the_links_stop_working(make_stack, participants):
@@ -193,6 +211,7 @@ def tab_to(page, condition: str, key: str = "Tab", presses: int = 40) -> None:
 def test_a_booking_made_with_the_keyboard_alone_on_a_phone(make_stack, participants):
     stack = make_stack(recorder=False)
     person = participants("citizen", stack.dir, viewport=VIEWPORT)
+    person.context.add_init_script(CSP_WATCH)
     page = person.page
     person.open(f"{stack.api.url}/app/eu/book")
     expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15000)
@@ -251,3 +270,5 @@ def test_a_booking_made_with_the_keyboard_alone_on_a_phone(make_stack, participa
     # The manage link and the calendar button are reachable from the receipt.
     tab_to(page, "e.id === 'receipt-calendar'")
     tab_to(page, "e.id === 'receipt-manage'")
+    # The proof of work ran in its worker without the policy refusing anything.
+    assert csp_violations(page) == []
