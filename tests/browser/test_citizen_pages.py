@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from citizens import CITIZEN, CSP_WATCH, Clerk, book_in_page, csp_violations, mailed_code, mailed_link, small_pdf
 from participants import VIEWPORT
-from support import random_dni, wait_until
+from support import http, random_dni, wait_until
 
 WIDE = {"width": 1280, "height": 800}
 
@@ -65,7 +65,6 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     expect(page.locator("#appointment-state")).to_contain_text("Ordua aldatu da")
     after = page.locator("#appointment-when").inner_text()
     assert after != before, (before, after)
-    case = clerk.documents(booked.request)  # noqa: F841 - the case is readable by the clerk
     page.reload()
     expect(page.locator("#appointment-when")).to_have_text(after, timeout=15000)
 
@@ -147,6 +146,19 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     person.open(again)
     expect(page.locator("#appointment-when")).to_have_text(after, timeout=15000)
     assert csp_violations(page) == []
+
+    # Once the clerk closes the case, the manage link still reads it: the outcome, the summary
+    # and the registry entry.
+    closed = http("POST", f"{stack.api.url}/v1/requests/{booked.request}/close", token=clerk.token, body={
+        "outcome": "resolved", "summary": "Ziurtagiria eman da.\nEskerrik asko.", "registry_entry": f"RE-{number}",
+    })
+    assert closed.status == 200, closed
+    page.reload()
+    expect(page.locator("#outcome")).to_be_visible(timeout=15000)
+    expect(page.locator("#outcome-result")).to_have_text("Ebatzita")
+    expect(page.locator("#outcome-summary")).to_contain_text("Ziurtagiria eman da.")
+    expect(page.locator("#outcome-registry")).to_have_text(f"RE-{number}")
+    expect(page.locator("#appointment-actions")).to_be_hidden()
 
 
 def test_book_then_cancel_in_spanish_on_a_wide_screen_and_the_links_stop_working(make_stack, participants):
