@@ -142,6 +142,9 @@ def test_the_citizens_pages_have_no_serious_accessibility_violation_at_any_step(
         page.fill("#email", CITIZEN["email"])
         page.click("#book-submit")
         expect(page.locator("#details-error")).to_be_focused(timeout=60000)
+        # The API's own words (409 already-booked, in the page's language) and the way to the link.
+        expect(page.locator("#details-error")).to_contain_text("Hitzordua baduzu jada" if lang == "eu" else "Ya tiene una cita")
+        expect(page.locator("#details-error a")).to_have_attribute("href", f"/app/{lang}/manage")
         check("book: refused by the API")
 
         # Lost link: the form, its errors, and its answer.
@@ -211,9 +214,10 @@ def test_the_citizens_pages_have_no_serious_accessibility_violation_at_any_step(
         # A void link, after the appointment is cancelled.
         answer = http("POST", f"{stack.api.url}/v1/requests/{request}/cancel", token=clerk.token, body={})
         assert answer.status == 200, answer
-        person.open(mailed_link(stack, request, "upload", "upload_link"))
-        expect(page.locator("#void")).to_be_visible(timeout=15000)
-        check("void link")
+        for kind, which in (("upload_link", "upload"), ("receipt", "manage"), ("sign_code", "sign")):
+            person.open(mailed_link(stack, request, which, kind))
+            expect(page.locator("#void")).to_be_visible(timeout=15000)
+            check(f"{which}: void link")
     finally:
         if found:
             print("serious or critical accessibility violations so far:\n" + "\n".join(found))
