@@ -42,6 +42,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(settings: &Settings) -> Router<S
             base: base.clone(),
             early_join_minutes: settings.call.early_join_minutes,
             mail_domain: settings.mail.domain.clone(),
+            call_link_lead_minutes: settings.mail.call_link_lead_minutes,
         })),
         policy: Arc::new(policy),
     };

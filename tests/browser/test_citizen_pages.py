@@ -37,6 +37,8 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     expect(page.locator("#receipt-length")).to_have_text("30 minutu")
     assert "2026" in page.locator("#receipt-when").inner_text() or "ko " in page.locator("#receipt-when").inner_text()
     expect(page.locator("#receipt-documents li")).not_to_have_count(0)
+    # When the call link comes: the configured lead (30 minutes in the test stack).
+    expect(page.locator("#receipt-how")).to_contain_text("30 minutu lehenago")
     with page.expect_download() as download:
         page.click("#receipt-calendar")
     ics = download.value.path().read_text()

@@ -13,6 +13,8 @@ import * as calendar from './calendar.js';
 
 const where = route();
 const MAIL_DOMAIN = document.querySelector('meta[name="arreta-mail-domain"]')?.content || location.hostname;
+// `mail.call_link_lead_minutes`, written into the page by the server.
+const CALL_LINK_MINUTES = Number(document.querySelector('meta[name="arreta-call-link-minutes"]')?.content) || 15;
 const el = {
   error: $('#page-error'),
   steps: {
@@ -248,6 +250,7 @@ function receipt(view) {
     }),
   );
   $('#receipt-no-documents').hidden = documents.length > 0;
+  $('#receipt-how').textContent = t('receipt.how', { minutes: CALL_LINK_MINUTES });
   const manage = $('#receipt-manage');
   if (view.manage_token) {
     // The token rides in the fragment only: the manage page takes it out of the address.

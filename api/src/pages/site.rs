@@ -135,10 +135,12 @@ pub struct Values {
     /// `mail.domain`: the calendar file the booking page makes carries the mailed event's UID
     /// (`{request}@{domain}`), so a calendar that gets both keeps one event.
     pub mail_domain: String,
+    /// `mail.call_link_lead_minutes`: the receipt says when the call link will come.
+    pub call_link_lead_minutes: u32,
 }
 
 /// Fills `{{key}}` (a text), `{{lang}}`, `{{base}}`, `{{early_join_minutes}}`,
-/// `{{mail_domain}}` and `{{asset:name}}` in a template.
+/// `{{mail_domain}}`, `{{call_link_lead_minutes}}` and `{{asset:name}}` in a template.
 fn render(
     template: &str,
     lang: &str,
@@ -162,6 +164,7 @@ fn render(
             "base" => out.push_str(&escape(&values.base)),
             "early_join_minutes" => out.push_str(&values.early_join_minutes.to_string()),
             "mail_domain" => out.push_str(&escape(&values.mail_domain)),
+            "call_link_lead_minutes" => out.push_str(&values.call_link_lead_minutes.to_string()),
             _ => match key.strip_prefix("asset:") {
                 Some(name) => out.push_str(&url(name)),
                 None => match texts.get(key) {
@@ -271,7 +274,13 @@ mod tests {
     use super::*;
 
     /// The placeholders `render` fills from `Values` and the language.
-    const VALUE_NAMES: [&str; 4] = ["lang", "base", "early_join_minutes", "mail_domain"];
+    const VALUE_NAMES: [&str; 5] = [
+        "lang",
+        "base",
+        "early_join_minutes",
+        "mail_domain",
+        "call_link_lead_minutes",
+    ];
 
     #[test]
     fn both_languages_have_every_text_and_no_english_slips_in() {
@@ -350,6 +359,7 @@ mod tests {
             base: "/app".into(),
             early_join_minutes: 15,
             mail_domain: "arreta.test".into(),
+            call_link_lead_minutes: 15,
         });
         let proof = site.asset("proof.js").expect("proof.js");
         let text = std::str::from_utf8(&proof.asset.body).expect("utf-8");
@@ -371,6 +381,7 @@ mod tests {
             base: "/app".into(),
             early_join_minutes: 15,
             mail_domain: "arreta.test".into(),
+            call_link_lead_minutes: 15,
         });
         let join = site.asset("join.js").expect("join.js");
         let text = std::str::from_utf8(&join.asset.body).expect("utf-8");
