@@ -15,6 +15,7 @@ use crate::answer_headers;
 use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
+use crate::request_headers;
 use crate::routes::{
     agenda, availability, booking_guard, call, documents, feeds, health, history, identity, links,
     municipal, procedures, recordings, reports, requests, signatures,
@@ -169,6 +170,7 @@ pub fn app(state: AppState) -> Router {
         ))
         // Outside the request timeout: a citizen on a slow line may take minutes to send 50 MiB.
         .merge(uploads)
+        .layer(middleware::from_fn(request_headers::bounded_header_size))
         .layer(middleware::from_fn(localize))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())
