@@ -17,8 +17,8 @@ use crate::openapi::document;
 use crate::problem::localize;
 use crate::request_headers;
 use crate::routes::{
-    agenda, availability, booking_guard, call, documents, feeds, health, history, identity, links,
-    municipal, procedures, recordings, reports, requests, signatures,
+    accesses, agenda, availability, booking_guard, call, documents, feeds, health, history,
+    identity, links, municipal, procedures, recordings, reports, requests, signatures,
 };
 use crate::state::AppState;
 
@@ -64,6 +64,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(limit(16 * 1024)),
         )
         .route("/v1/requests/{id}", get(requests::get))
+        .route("/v1/requests/{id}/accesses", get(accesses::list))
         .route(
             "/v1/requests/{id}/reschedule",
             post(requests::reschedule).layer(limit(1024)),
