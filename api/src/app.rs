@@ -15,9 +15,10 @@ use crate::answer_headers;
 use crate::idempotency;
 use crate::openapi::document;
 use crate::problem::localize;
+use crate::request_headers;
 use crate::routes::{
-    agenda, availability, booking_guard, call, documents, feeds, health, history, identity, links,
-    municipal, procedures, recordings, reports, requests, signatures,
+    accesses, agenda, availability, booking_guard, call, documents, feeds, health, history,
+    identity, links, municipal, procedures, recordings, reports, requests, signatures,
 };
 use crate::state::AppState;
 
@@ -63,6 +64,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(limit(16 * 1024)),
         )
         .route("/v1/requests/{id}", get(requests::get))
+        .route("/v1/requests/{id}/accesses", get(accesses::list))
         .route(
             "/v1/requests/{id}/reschedule",
             post(requests::reschedule).layer(limit(1024)),
@@ -169,6 +171,7 @@ pub fn app(state: AppState) -> Router {
         ))
         // Outside the request timeout: a citizen on a slow line may take minutes to send 50 MiB.
         .merge(uploads)
+        .layer(middleware::from_fn(request_headers::bounded_header_size))
         .layer(middleware::from_fn(localize))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http())

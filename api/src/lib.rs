@@ -11,6 +11,7 @@ pub mod pages;
 pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
+pub mod request_headers;
 pub mod routes;
 pub mod server;
 pub mod state;

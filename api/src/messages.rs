@@ -763,6 +763,14 @@ pub fn for_status(status: StatusCode) -> Problem {
             ),
         ),
         S::UNSUPPORTED_MEDIA_TYPE => return describe(&ApiError::UnsupportedMediaType),
+        S::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+            "headers-too-large",
+            Bilingual::new("Goiburu handiegiak", "Cabeceras demasiado grandes"),
+            Bilingual::new(
+                "Eskaeraren goiburuek baimendutako tamaina gainditzen dute; bidali laburragoak.",
+                "Las cabeceras de la petición superan el tamaño permitido; envíelas más cortas.",
+            ),
+        ),
         S::REQUEST_TIMEOUT => (
             "request-timeout",
             Bilingual::new("Denbora agortuta", "Tiempo agotado"),

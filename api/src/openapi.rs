@@ -4,8 +4,8 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
-    agenda, availability, booking_guard, call, documents, feeds, health, history, identity, links,
-    municipal, procedures, recordings, reports, requests, signatures, views,
+    accesses, agenda, availability, booking_guard, call, documents, feeds, health, history,
+    identity, links, municipal, procedures, recordings, reports, requests, signatures, views,
 };
 
 #[derive(OpenApi)]
@@ -25,6 +25,7 @@ use crate::routes::{
         links::resend_manage,
         requests::book,
         requests::get,
+        accesses::list,
         requests::reschedule,
         requests::cancel,
         requests::no_show,

@@ -211,6 +211,18 @@ impl BookingService {
         booking: NewBooking,
         metadata: &EventMetadata,
     ) -> Result<CaseState, BookingError> {
+        self.book_telling(booking, metadata)
+            .await
+            .map(|(state, _)| state)
+    }
+
+    /// As `book`, also telling whether this very call booked (`true`) or found the same booking
+    /// already made (`false`: a retry, or a concurrent twin that won).
+    pub async fn book_telling(
+        &self,
+        booking: NewBooking,
+        metadata: &EventMetadata,
+    ) -> Result<(CaseState, bool), BookingError> {
         let at = self.clock.now();
         let slot = self.slot_for(&booking.procedure, booking.start)?;
         let room = self
@@ -231,7 +243,10 @@ impl BookingService {
             .execute(&booking.request_id.to_string(), command, metadata)
             .await
         {
-            Ok(outcome) => Ok(state(booking.request_id, outcome)),
+            Ok(outcome) => {
+                let booked_now = !outcome.events.is_empty();
+                Ok((state(booking.request_id, outcome), booked_now))
+            }
             Err(error) => {
                 if matches!(error, CommandError::Rejected(_)) {
                     self.release(

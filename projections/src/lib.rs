@@ -3,6 +3,7 @@
 //! Each fold here is pure: given the current row (or nothing) and an event, it gives the new row.
 //! Storing rows and checkpoints is the infrastructure's job; the contract it follows is in [`log`].
 
+pub mod accesses;
 pub mod agenda;
 pub mod availability;
 pub mod case_summary;

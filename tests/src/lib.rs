@@ -298,8 +298,8 @@ impl TestApp {
             .expect("request sent")
     }
 
-    /// A fresh booking challenge, solved: the `proof` of an anonymous web booking.
-    pub async fn solved_proof(&self) -> Value {
+    /// A fresh booking challenge: its text and its difficulty in bits.
+    pub async fn challenge(&self) -> (String, u8) {
         let challenge: Value = self
             .client
             .get(self.url("/v1/booking-challenge"))
@@ -312,9 +312,15 @@ impl TestApp {
         let text = challenge["challenge"].as_str().expect("challenge text");
         let bits =
             u8::try_from(challenge["difficulty"].as_u64().expect("difficulty")).expect("bits");
+        (text.to_string(), bits)
+    }
+
+    /// A fresh booking challenge, solved: the `proof` of an anonymous web booking.
+    pub async fn solved_proof(&self) -> Value {
+        let (text, bits) = self.challenge().await;
         json!({
+            "nonce": infrastructure::booking_guard::challenge::solve(&text, bits),
             "challenge": text,
-            "nonce": infrastructure::booking_guard::challenge::solve(text, bits),
         })
     }
 

@@ -55,17 +55,7 @@ async fn a_script_that_does_not_solve_the_challenge_books_nothing_and_writes_not
         assert_eq!(problem["title"], "Egiaztapena falta da");
     }
     // A challenge taken but not solved, one made up, and one whose difficulty was edited.
-    let challenge: Value = app
-        .client
-        .get(app.url("/v1/booking-challenge"))
-        .send()
-        .await
-        .expect("challenge")
-        .json()
-        .await
-        .expect("json");
-    let text = challenge["challenge"].as_str().expect("text").to_string();
-    let bits = u8::try_from(challenge["difficulty"].as_u64().expect("bits")).expect("u8");
+    let (text, bits) = app.challenge().await;
     let solution = infrastructure::booking_guard::challenge::solve(&text, bits);
     let unsolved = (0u64..)
         .map(|n| n.to_string())

@@ -585,8 +585,43 @@ async fn a_clerk_reviews_documents_and_every_read_is_recorded_with_its_reason() 
     let body = read.bytes().await.expect("body");
     assert_eq!(sha256_hex(&body), sha256_hex(&bytes));
 
+    // The citizen sees that read, who made it and why, through the manage link; the upload
+    // link does not open this list.
+    let manage = link(&app, &id, "manage").await;
+    let seen: Value = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}/accesses")))
+        .bearer_auth(&manage)
+        .send()
+        .await
+        .expect("accesses")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        seen["accesses"],
+        json!([{
+            "kind": "document",
+            "subject": "NAN.pdf",
+            "by": "staff:clerk-01",
+            "role": "clerk",
+            "at": seen["accesses"][0]["at"],
+            "why": "checking before the appointment",
+        }]),
+        "{seen}"
+    );
+    assert!(seen["accesses"][0]["at"].is_string());
+
     // The citizen's upload link lists documents but does not read them back.
     let token = link(&app, &id, "upload").await;
+    let not_this_list = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}/accesses")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("accesses");
+    assert_eq!(not_this_list.status(), StatusCode::FORBIDDEN);
     let by_link = app
         .client
         .get(app.url(&content))

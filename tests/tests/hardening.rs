@@ -92,3 +92,31 @@ async fn a_client_request_id_is_echoed_only_when_short_and_plain() {
         .to_string();
     assert!(uuid::Uuid::parse_str(&echoed).is_ok(), "{echoed}");
 }
+
+#[tokio::test]
+async fn request_headers_are_bounded_well_under_64_kib() {
+    let app = spawn_app().await;
+    let with_padding = |bytes: usize| {
+        let request = app
+            .client
+            .get(app.url("/v1/procedures"))
+            .header("accept-language", "eu")
+            .header("x-padding", "p".repeat(bytes));
+        async move { request.send().await.expect("sent") }
+    };
+    assert_eq!(with_padding(7 * 1024).await.status(), StatusCode::OK);
+    let refused = with_padding(20 * 1024).await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = refused.json().await.expect("json");
+    assert_eq!(problem["type"], "urn:arreta:problem:headers-too-large");
+    assert_eq!(problem["title"], "Goiburu handiegiak");
+    let huge = with_padding(64 * 1024).await;
+    assert_eq!(huge.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+}

@@ -583,3 +583,49 @@ async fn a_redirect_from_the_receiver_is_retried_never_followed() {
     assert_eq!(accepted.len(), 1);
     verify(&accepted[0]);
 }
+
+#[tokio::test]
+async fn one_external_reference_names_one_case_whichever_side_booked_it() {
+    let rig = Rig::new(&[]).await;
+    let start = local_at(3, 10, 0);
+    let mut body = booking_body("PADRON-ALTA", start);
+    body["external_reference"] = json!("CITA-D");
+    let booked = rig.clerk("/v1/requests", body).await;
+    let id = booked["id"].as_str().expect("id").to_string();
+    assert_eq!(id, request_id("CITA-D").to_string());
+    // The municipal system's own "booked" for it is the same case, unchanged.
+    let (status, answer) = rig.municipal(&appointment("CITA-D", "booked", start)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outcome"], "unchanged", "{answer}");
+    assert_eq!(answer["case"]["id"], id.as_str(), "{answer}");
+    // And its "cancelled" finds it.
+    let (status, answer) = rig
+        .municipal(&appointment("CITA-D", "cancelled", start))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["outcome"], "cancelled", "{answer}");
+    assert_eq!(
+        rig.app
+            .db
+            .count("SELECT count(*) FROM events WHERE event_type = 'AppointmentBooked'")
+            .await,
+        1,
+        "one case, one room"
+    );
+}
+
+#[tokio::test]
+async fn identical_first_deliveries_at_once_book_once_and_answer_created_once() {
+    let rig = Rig::new(&[]).await;
+    let body = appointment("CITA-X", "booked", local_at(5, 10, 0));
+    let answers = futures::future::join_all((0..6).map(|_| rig.municipal(&body))).await;
+    let created = answers
+        .iter()
+        .filter(|(s, a)| *s == StatusCode::CREATED && a["outcome"] == "created")
+        .count();
+    let replays = answers
+        .iter()
+        .filter(|(s, a)| *s == StatusCode::OK && a["outcome"] == "unchanged")
+        .count();
+    assert_eq!((created, replays), (1, 5), "{answers:?}");
+}

@@ -327,20 +327,52 @@ fn idle_bounded<S>(
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Unpin,
 {
-    futures_util::stream::unfold(Some(stream), move |stream| async move {
-        let mut stream = stream?;
-        match tokio::time::timeout(idle, futures_util::StreamExt::next(&mut stream)).await {
-            Ok(Some(item)) => Some((item, Some(stream))),
-            Ok(None) => None,
-            Err(_) => Some((
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!("no bytes for {} s", idle.as_secs()),
+    // Fused: the upload may ask again after the end, which a bare unfold does not allow.
+    futures_util::StreamExt::fuse(futures_util::stream::unfold(
+        Some(stream),
+        move |stream| async move {
+            let mut stream = stream?;
+            match tokio::time::timeout(idle, futures_util::StreamExt::next(&mut stream)).await {
+                Ok(Some(item)) => Some((item, Some(stream))),
+                Ok(None) => None,
+                Err(_) => Some((
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no bytes for {} s", idle.as_secs()),
+                    )),
+                    None,
                 )),
-                None,
-            )),
-        }
-    })
+            }
+        },
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_idle_bounded_body_ends_once_and_stays_ended() {
+        let chunks = futures_util::stream::iter(vec![Ok(bytes::Bytes::from_static(b"%PDF-"))]);
+        let mut body = Box::pin(idle_bounded(chunks, std::time::Duration::from_secs(1)));
+        assert!(body.next().await.is_some());
+        assert!(body.next().await.is_none());
+        assert!(body.next().await.is_none(), "asked again after its end");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stops_arriving_ends_with_a_timeout() {
+        let stalled = futures_util::stream::pending::<Result<bytes::Bytes, std::io::Error>>();
+        let mut body = Box::pin(idle_bounded(stalled, std::time::Duration::from_millis(20)));
+        let ended = body.next().await.expect("an item");
+        assert_eq!(
+            ended.map_err(|e| e.kind()).err(),
+            Some(std::io::ErrorKind::TimedOut)
+        );
+        assert!(body.next().await.is_none());
+    }
 }
 
 /// The case's documents, what was asked and the space's limits: staff, or the citizen's upload,

@@ -1,6 +1,7 @@
 //! Handlers, one module per resource. Each parses, authorises, calls one command or query, and
 //! maps the result; the rules live in `domain`.
 
+pub mod accesses;
 pub mod agenda;
 pub mod availability;
 pub mod booking_guard;

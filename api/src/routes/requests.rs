@@ -59,7 +59,9 @@ pub struct BookBody {
     #[schema(pattern = "^(eu|es|EU|ES)$")]
     pub language: String,
     pub citizen: CitizenBody,
-    /// The municipal appointment system's reference, when there is one.
+    /// The municipal appointment system's reference, when there is one. It names one case
+    /// whoever books it: the case id derives from it, so the municipal system's `booked` for it
+    /// finds this case, and a second booking with it converges on the first or is refused (409).
     pub external_reference: Option<String>,
     /// Required of anonymous web bookings (428 without it): a solved `GET /v1/booking-challenge`.
     /// Staff bookings need none.
@@ -288,7 +290,12 @@ pub async fn book(
     // With an Idempotency-Key, a retry books the same request id: the process converges.
     let request_id = idempotency.map_or_else(Uuid::now_v7, |Extension(key)| key.derived_id());
     let proof = body.proof.take();
-    let booking = body.parse(request_id)?;
+    let mut booking = body.parse(request_id)?;
+    if let Some(reference) = &booking.external_reference {
+        // The case of a reference has one id whoever books it (here, or the municipal system
+        // through its integration): one reference names at most one case.
+        booking.request_id = infrastructure::municipal::request_id(reference);
+    }
     if caller.role == Role::Citizen && booking.channel != Channel::Web {
         return Err(ApiError::Forbidden);
     }

@@ -82,8 +82,15 @@ impl BookingService {
             if appointment.cancelled.is_some() {
                 return Err(BookingError::NotFound(id).into());
             }
-            let created = self.book(appointment.booking, metadata).await?;
-            return Ok((SyncOutcome::Created, created));
+            // Identical first deliveries at once: one books, the others find its booking and
+            // answer as a replay would.
+            let (state, booked_now) = self.book_telling(appointment.booking, metadata).await?;
+            let outcome = if booked_now {
+                SyncOutcome::Created
+            } else {
+                SyncOutcome::Unchanged
+            };
+            return Ok((outcome, state));
         };
         if let Some(reason) = appointment.cancelled {
             if existing.case.status() == CaseStatus::Cancelled {

@@ -1,0 +1,73 @@
+//! The citizen's own view of who read their data (`projections::accesses`).
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use infrastructure::global_log;
+use projections::accesses::data_accesses;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::caller::{Auditors, CaseCaller, ManageLink};
+use crate::problem::ApiError;
+use crate::routes::responses::CaseAccessProblems;
+use crate::state::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessView {
+    /// `document` or `recording`.
+    pub kind: &'static str,
+    /// The document's file name, or the recording file's key.
+    pub subject: String,
+    /// `staff:<id>`, or `citizen:<request>` for the citizen's own reads.
+    pub by: String,
+    /// The reader's role then: `clerk`, `supervisor`, `auditor`, `citizen`.
+    pub role: String,
+    pub at: DateTime<Utc>,
+    /// The reason given for the read.
+    pub why: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessListView {
+    pub request_id: Uuid,
+    /// Oldest first.
+    pub accesses: Vec<AccessView>,
+}
+
+/// Every recorded read of the case's documents and recordings: who, in what role, when and why.
+/// For the citizen's manage link (also once the case is closed), and for auditors.
+#[utoipa::path(get, path = "/v1/requests/{id}/accesses", tag = "cases", params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, description = "The reads recorded", body = AccessListView),
+        CaseAccessProblems,
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    case: CaseCaller<Auditors, ManageLink>,
+) -> Result<Json<AccessListView>, ApiError> {
+    let id = case.request_id;
+    let mut conn = state.pool.acquire().await?;
+    let events =
+        global_log::aggregate_events(&mut conn, "CitizenRequest", &id.to_string(), None).await?;
+    if events.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    let accesses = data_accesses(&events)
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .into_iter()
+        .map(|a| AccessView {
+            kind: a.kind.as_str(),
+            subject: a.subject,
+            by: a.by,
+            role: a.role,
+            at: a.at,
+            why: a.why,
+        })
+        .collect();
+    Ok(Json(AccessListView {
+        request_id: id,
+        accesses,
+    }))
+}
