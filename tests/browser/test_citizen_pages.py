@@ -6,6 +6,7 @@ registry receipt), void links after a cancellation, and a booking made with the 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 from playwright.sync_api import expect
@@ -168,7 +169,23 @@ def test_book_then_cancel_in_spanish_on_a_wide_screen_and_the_links_stop_working
     person = participants("citizen", stack.dir, viewport=WIDE)
     page = person.page
     clerk = Clerk(stack)
+    # The first proof the page sends is refused as the API refuses a used one: the page takes a
+    # new challenge and books with that.
+    sent: list[str] = []
+
+    def refuse_once(route) -> None:
+        sent.append(route.request.post_data_json["proof"]["challenge"])
+        if len(sent) > 1:
+            route.continue_()
+            return
+        route.fulfill(status=422, content_type="application/problem+json", body=json.dumps({
+            "type": "urn:arreta:problem:challenge-invalid", "title": "La comprobación no es válida",
+            "status": 422, "detail": "Esa comprobación ya se usó.", "instance": "/v1/requests"}))
+
+    page.route("**/v1/requests", refuse_once)
     booked = book_in_page(page, stack, "es", citizen=CITIZEN | {"national_id": random_dni()})
+    page.unroute("**/v1/requests")
+    assert len(sent) == 2 and sent[0] != sent[1], sent
     expect(page.locator("#receipt-length")).to_have_text("30 minutos")
     # The clerk asks for a document, so there is an upload link to try afterwards.
     clerk.ask_documents(booked.request, [("Nortasun-agiria", "Documento de identidad")], dt.timedelta(hours=2))
@@ -286,3 +303,41 @@ def test_a_booking_made_with_the_keyboard_alone_on_a_phone(make_stack, participa
     tab_to(page, "e.id === 'receipt-manage'")
     # The proof of work ran in its worker without the policy refusing anything.
     assert csp_violations(page) == []
+
+
+def test_the_apis_problems_land_at_their_field_or_in_a_focused_alert(make_stack, participants):
+    """What only the server can refuse: a field it names is marked at that field (its message,
+    `aria-invalid`, the focus); a problem naming no field goes to the alert at the top, focused."""
+    stack = make_stack(recorder=False)
+    person = participants("citizen", stack.dir, viewport=VIEWPORT)
+    page = person.page
+    answers = [
+        (422, {"type": "urn:arreta:problem:invalid-input", "title": "Datu baliogabeak", "status": 422,
+               "detail": "Berrikusi adierazitako eremuak.", "instance": "/v1/requests",
+               "errors": [{"field": "citizen.email", "message": "Helbide hori ez dago onartuta."}]}),
+        (409, {"type": "urn:arreta:problem:email-limit", "title": "Helbide elektroniko honek hitzordu gehiegi ditu",
+               "status": 409, "detail": "Erabili beste helbide bat edo deitu 010era.", "instance": "/v1/requests"}),
+    ]
+    page.route("**/v1/requests", lambda route: route.fulfill(
+        status=answers[0][0], content_type="application/problem+json", body=json.dumps(answers.pop(0)[1])))
+    person.open(f"{stack.api.url}/app/eu/book?procedure=PADRON-ALTA")
+    expect(page.locator("#procedure-PADRON-ALTA")).to_be_checked(timeout=15000)
+    page.click("#procedure-next")
+    wait_until("the proposed days", lambda: page.locator("#book-day-list input").count() > 1, 30)
+    page.locator("#book-day-list input").nth(1).check()
+    page.locator("#book-time-list input").first.check()
+    page.click("#time-next")
+    page.fill("#name", CITIZEN["name"])
+    page.fill("#national-id", random_dni())
+    page.fill("#email", "bai@example.org")
+    page.click("#book-submit")
+    email = page.locator("#email")
+    expect(email).to_be_focused(timeout=30000)
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#email-error")).to_have_text("Helbide hori ez dago onartuta.")
+    expect(page.locator("#details-error")).to_be_hidden()
+    page.click("#book-submit")
+    alert = page.locator("#details-error")
+    expect(alert).to_be_focused(timeout=30000)
+    expect(alert).to_contain_text("Helbide elektroniko honek hitzordu gehiegi ditu")
+    expect(page.locator("body")).to_have_attribute("data-step", "details")

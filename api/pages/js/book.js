@@ -166,8 +166,8 @@ async function send(body) {
       // One key per body: a retry after a lost answer gets the booking, not a second one.
       headers: { 'Idempotency-Key': crypto.randomUUID() },
     });
-    // A challenge counts once, whatever the answer: the next try gets a new one.
-    if (prepared.proof) proof.fresh();
+    // A challenge counts once, whatever the answer: a next try (after a refusal) needs a new one.
+    if (prepared.proof && !answer.ok) proof.fresh();
     const kind = problemKind(answer);
     if (answer.ok || !(answer.status === 428 || kind === 'challenge-invalid' || kind === 'challenge-expired')) break;
   }
@@ -285,14 +285,16 @@ function main() {
   $('#time-back').addEventListener('click', () => go('procedure'));
   $('#details-back').addEventListener('click', () => go('time'));
   el.detailsForm.addEventListener('submit', book);
-  // A field corrected is no longer marked wrong once it passes its check.
+  // A field corrected is no longer marked wrong once its new value passes its check. On input,
+  // not on blur: a message vanishing on blur moves the button being clicked from under the
+  // pointer, and the click is lost.
   for (const [input, check] of [
     [el.fields.name, checkName],
     [el.fields.nationalId, checkNationalId],
     [el.fields.email, checkEmail],
     [el.fields.phone, checkPhone],
   ]) {
-    input.addEventListener('blur', () => {
+    input.addEventListener('input', () => {
       if (input.getAttribute('aria-invalid') === 'true' && !check(input.value)) fieldError(input, '');
     });
   }
