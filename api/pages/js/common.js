@@ -169,6 +169,35 @@ export function linkIsVoid(answer) {
   );
 }
 
+/**
+ * Reads a binary resource with the token as a Bearer credential (a document's content):
+ * `{ ok, status, type, blob }`, or `{ ok: false, status, problem }`.
+ */
+export async function fetchBlob(path, token) {
+  let response;
+  try {
+    response = await fetch(path, {
+      headers: { Authorization: `Bearer ${token}`, 'Accept-Language': lang },
+      cache: 'no-store',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    });
+  } catch {
+    return { ok: false, status: 0, problem: { title: t('error.network') } };
+  }
+  if (!response.ok) {
+    let problem = {};
+    try {
+      problem = await response.json();
+    } catch {
+      problem = {};
+    }
+    return { ok: false, status: response.status, problem };
+  }
+  const type = (response.headers.get('Content-Type') || '').split(';')[0].trim();
+  return { ok: true, status: response.status, type, blob: await response.blob() };
+}
+
 /** What to tell a person about a failed call: the problem's own (localised) words. */
 export function problemText(answer) {
   const problem = answer.problem || {};
@@ -181,6 +210,24 @@ export function say(element, text) {
   if (!element) return;
   element.textContent = text || '';
   element.hidden = !text;
+}
+
+/**
+ * A link that no longer works: every step of the page hidden, and the void-link section
+ * (`#void`) shown with why and the way to a new link.
+ */
+export function voidLink(text) {
+  for (const section of document.querySelectorAll('main > section')) section.hidden = true;
+  say(document.getElementById('page-error'), '');
+  document.getElementById('void-text').textContent = text;
+  document.body.dataset.state = 'void';
+  showStep(document.getElementById('void'));
+}
+
+/** A failed answer on a link's page: a link refused for good says so; anything else alerts. */
+export function linkFailed(answer) {
+  if (linkIsVoid(answer) || [401, 403].includes(answer.status)) voidLink(problemText(answer));
+  else alertAt(document.getElementById('page-error'), problemText(answer));
 }
 
 /** Shows an alert and moves the focus to it, so it is read at once (empty: hides it). */

@@ -1,6 +1,6 @@
 // Documents during the call: uploading into the case's space (the body is the file itself, its
 // name in `?name=`), listing them, and downloading one through the API with the Bearer token.
-import { api, problemText, t } from './common.js';
+import { api, fetchBlob, problemText, t } from './common.js';
 
 /** Uploads `file`; answers the API's answer (`ok`, `data`, `problem`). */
 export function upload(request, token, file) {
@@ -23,30 +23,9 @@ export async function list(request, token) {
  */
 export async function download(request, token, document_) {
   const why = encodeURIComponent(t('docs.why'));
-  let response;
-  try {
-    response = await fetch(
-      `/v1/requests/${request}/documents/${document_.id}/content?why=${why}`,
-      {
-        headers: { Authorization: `Bearer ${token}`, 'Accept-Language': document.documentElement.lang },
-        cache: 'no-store',
-        credentials: 'omit',
-        referrerPolicy: 'no-referrer',
-      },
-    );
-  } catch {
-    return t('error.network');
-  }
-  if (!response.ok) {
-    let problem = {};
-    try {
-      problem = await response.json();
-    } catch {
-      problem = {};
-    }
-    return problemText({ problem });
-  }
-  const blob = await response.blob();
+  const read = await fetchBlob(`/v1/requests/${request}/documents/${document_.id}/content?why=${why}`, token);
+  if (!read.ok) return problemText(read);
+  const { blob } = read;
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;

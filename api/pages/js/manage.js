@@ -2,8 +2,8 @@
 // it (after a confirmation step), the documents asked and their review, and once the case is
 // closed its outcome. A void link says so and points at the page that mails a new one.
 import {
-  $, alertAt, api, formatDateTime, hide, languageLinks, linkIsVoid, problemKind, problemText,
-  procedureName, route, say, showStep, store, t, takeToken,
+  $, alertAt, api, formatDateTime, hide, languageLinks, linkFailed, linkIsVoid, problemKind,
+  problemText, procedureName, route, showStep, store, t, takeToken, voidLink,
 } from './common.js';
 import { slotPicker } from './slots.js';
 import { citizensDocuments, renderDocuments, renderRequested } from './document-status.js';
@@ -26,20 +26,6 @@ let token = null;
 let view = null;
 let etag = null;
 const picker = slotPicker('move');
-
-/** The link does not work: nothing else is shown, and the way to a new one is. */
-function showVoid(text) {
-  hide(el.appointment, el.reschedule, el.cancel, el.outcome, el.documents);
-  say(el.error, '');
-  $('#void-text').textContent = text;
-  document.body.dataset.state = 'void';
-  showStep(el.void);
-}
-
-function failed(answer) {
-  if (linkIsVoid(answer) || [401, 403].includes(answer.status)) showVoid(problemText(answer));
-  else alertAt(el.error, problemText(answer));
-}
 
 const STATES = {
   booked: 'manage.state.booked',
@@ -81,7 +67,7 @@ async function loadDocuments() {
 async function load() {
   const answer = await api(`/v1/requests/${where.request}`, { token });
   if (!answer.ok) {
-    failed(answer);
+    linkFailed(answer);
     return false;
   }
   view = answer.data;
@@ -143,7 +129,7 @@ async function reschedule(event) {
   const kind = problemKind(answer);
   if (kind.startsWith('slot')) picker.drop(slot.start);
   if (linkIsVoid(answer)) {
-    showVoid(problemText(answer));
+    voidLink(problemText(answer));
     return;
   }
   alertAt($('#move-error'), problemText(answer));
@@ -179,7 +165,7 @@ async function cancel() {
     back(t('manage.changed-meanwhile'));
     return;
   }
-  failed(answer);
+  linkFailed(answer);
 }
 
 function main() {
@@ -187,7 +173,7 @@ function main() {
   token = takeToken(KEY);
   languageLinks(where);
   if (!token) {
-    showVoid(t('manage.no-token'));
+    voidLink(t('manage.no-token'));
     return;
   }
   $('#reschedule-open').addEventListener('click', openReschedule);

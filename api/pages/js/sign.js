@@ -3,8 +3,8 @@
 // form for the mailed one-time code with the attempts left, then the result and the registry's
 // receipt once the registry has numbered the entry.
 import {
-  $, alertAt, api, formatDateTime, hide, languageLinks, lang, linkIsVoid, problemKind, problemText,
-  route, say, showStep, t, takeToken,
+  $, api, fetchBlob, formatDateTime, hide, languageLinks, linkFailed, linkIsVoid, problemKind,
+  problemText, route, say, showStep, t, takeToken, voidLink,
 } from './common.js';
 import { fieldError } from './form.js';
 
@@ -30,22 +30,10 @@ let token = null;
 let view = null;
 let shownDocument = null;
 
-function showVoid(text) {
-  hide(el.document, el.code, el.signed, el.locked);
-  $('#void-text').textContent = text;
-  document.body.dataset.state = 'void';
-  showStep(el.void);
-}
-
-function failed(answer) {
-  if (linkIsVoid(answer) || [401, 403].includes(answer.status)) showVoid(problemText(answer));
-  else alertAt(el.error, problemText(answer));
-}
-
 async function loadSignature() {
   const answer = await api(`/v1/requests/${where.request}/signatures/${signature}`, { token });
   if (!answer.ok) {
-    failed(answer);
+    linkFailed(answer);
     return null;
   }
   view = answer.data;
@@ -62,32 +50,13 @@ async function showDocument() {
   if (shownDocument === view.document_id) return;
   shownDocument = view.document_id;
   const why = encodeURIComponent(t('sign.why'));
-  let response;
-  try {
-    response = await fetch(`/v1/requests/${where.request}/documents/${view.document_id}/content?why=${why}`, {
-      headers: { Authorization: `Bearer ${token}`, 'Accept-Language': lang },
-      cache: 'no-store',
-      credentials: 'omit',
-      referrerPolicy: 'no-referrer',
-    });
-  } catch {
-    el.status.textContent = t('error.network');
+  const read = await fetchBlob(`/v1/requests/${where.request}/documents/${view.document_id}/content?why=${why}`, token);
+  if (!read.ok) {
+    el.status.textContent = problemText(read);
     shownDocument = null;
     return;
   }
-  if (!response.ok) {
-    let problem = {};
-    try {
-      problem = await response.json();
-    } catch {
-      problem = {};
-    }
-    el.status.textContent = problemText({ problem });
-    shownDocument = null;
-    return;
-  }
-  const type = (response.headers.get('Content-Type') || '').split(';')[0].trim();
-  const blob = await response.blob();
+  const { type, blob } = read;
   if (type.startsWith('text/')) {
     const text = $('#document-text');
     text.textContent = await blob.text();
@@ -181,7 +150,7 @@ async function confirm(event) {
     return;
   }
   if (linkIsVoid(answer)) {
-    showVoid(problemText(answer));
+    voidLink(problemText(answer));
     return;
   }
   // A wrong or expired code: said at the field, with the attempts the signature has left.
@@ -202,7 +171,7 @@ async function main() {
   token = takeToken(`arreta.sign.${where.request}`);
   languageLinks(where);
   if (!token || !/^[0-9a-fA-F-]{36}$/.test(signature)) {
-    showVoid(t(token ? 'sign.no-signature' : 'sign.no-token'));
+    voidLink(t(token ? 'sign.no-signature' : 'sign.no-token'));
     return;
   }
   $('#code-form').addEventListener('submit', confirm);

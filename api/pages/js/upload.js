@@ -3,8 +3,8 @@
 // clerk made of each (pending, accepted, rejected with the reason; a rejected one is replaced
 // by sending another). Type and size are checked against the server's own limits first.
 import {
-  $, alertAt, api, hide, lang, languageLinks, linkIsVoid, problemText, route, say, showStep, t,
-  takeToken,
+  $, api, lang, languageLinks, linkFailed, linkIsVoid, problemText, route, say, t, takeToken,
+  voidLink,
 } from './common.js';
 import { citizensDocuments, renderDocuments, renderRequested, stateOf } from './document-status.js';
 import { fieldError } from './form.js';
@@ -38,12 +38,10 @@ let shown = null;
 let timer = null;
 let replacing = null;
 
+/** A link that no longer works: nothing more is asked. */
 function showVoid(text) {
   clearTimeout(timer);
-  hide(el.asked, el.send, el.sent);
-  $('#void-text').textContent = text;
-  document.body.dataset.state = 'void';
-  showStep(el.void);
+  voidLink(text);
 }
 
 function megabytes(bytes) {
@@ -87,8 +85,8 @@ function announceReviews(before, documents) {
 async function load() {
   const answer = await api(`/v1/requests/${where.request}/documents`, { token });
   if (!answer.ok) {
-    if (linkIsVoid(answer) || [401, 403].includes(answer.status)) showVoid(problemText(answer));
-    else alertAt(el.error, problemText(answer));
+    clearTimeout(timer);
+    linkFailed(answer);
     return null;
   }
   const view = answer.data;
