@@ -10,7 +10,8 @@ CREATE TABLE spent_challenges
 );
 CREATE INDEX spent_challenges_expiry ON spent_challenges (expires_at);
 
--- Web bookings not yet in case_summary; a row goes once its case is projected.
+-- Anonymous web bookings of the last quarter hour: the limits see them before case_summary does,
+-- and the challenge's difficulty follows how many there were in the last 10 minutes.
 CREATE TABLE recent_bookings
 (
     request_id     uuid PRIMARY KEY,
@@ -21,6 +22,7 @@ CREATE TABLE recent_bookings
 );
 CREATE INDEX recent_bookings_national_id ON recent_bookings (national_id);
 CREATE INDEX recent_bookings_email ON recent_bookings (lower(email));
+CREATE INDEX recent_bookings_booked_at ON recent_bookings (booked_at);
 
 -- The limits read the active appointments of one person or one mailbox.
 CREATE INDEX case_summary_active_national_id ON case_summary (citizen_national_id) WHERE status = 'booked';

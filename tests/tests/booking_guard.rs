@@ -229,3 +229,48 @@ async fn an_email_holds_at_most_its_cap_of_active_appointments() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn a_surge_of_anonymous_bookings_makes_the_next_challenges_harder() {
+    let app = spawn_app().await;
+    let base = app.state.settings.booking_guard.challenge_bits;
+    let surge = i64::from(app.state.settings.booking_guard.surge_bookings);
+    assert_eq!(app.challenge().await.1, base, "a quiet hour asks the base");
+    // Bookings made by a script, some long enough ago not to count.
+    let insert = |count: i64, minutes_ago: i64| {
+        sqlx::query(
+            "INSERT INTO recent_bookings (request_id, national_id, email, procedure_code, booked_at)
+             SELECT gen_random_uuid(), 'X' || n, 'bot' || n || '@example.org', 'QUEJA',
+                    now() - make_interval(mins => $2::int)
+               FROM generate_series(1, $1) AS n",
+        )
+        .bind(count)
+        .bind(i32::try_from(minutes_ago).expect("minutes"))
+        .execute(&app.db.pool)
+    };
+    insert(500, 12).await.expect("old rows");
+    assert_eq!(app.challenge().await.1, base, "older than the window");
+    insert(2 * surge + 1, 1).await.expect("recent rows");
+    let (text, bits) = app.challenge().await;
+    assert_eq!(bits, base + 2, "more than twice the surge: two bits more");
+    // The harder challenge is what a booking must solve.
+    let mut body = web_body("12345678Z", "ane@example.org", "QUEJA", 2, 0);
+    let easy = (0u64..)
+        .map(|n| n.to_string())
+        .find(|n| {
+            let zeros = infrastructure::booking_guard::challenge::leading_zero_bits(
+                &infrastructure::booking_guard::challenge::digest(&text, n),
+            );
+            zeros >= u32::from(base) && zeros < u32::from(bits)
+        })
+        .expect("a nonce good enough for the base only");
+    body["proof"] = json!({ "challenge": text, "nonce": easy });
+    let (status, problem) = post(&app, &body, "eu").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    body["proof"] = json!({
+        "challenge": text,
+        "nonce": infrastructure::booking_guard::challenge::solve(&text, bits),
+    });
+    let (status, created) = post(&app, &body, "eu").await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+}

@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use infrastructure::booking::NewBooking;
 use infrastructure::booking_guard::Hold;
+use infrastructure::booking_guard::challenge::surge_bits;
+use infrastructure::booking_guard::guard::SURGE_WINDOW;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -39,14 +41,32 @@ pub struct ChallengeView {
 /// A proof-of-work challenge for one anonymous web booking. Find the smallest decimal `nonce`
 /// (0, 1, 2, ...) such that SHA-256 of the UTF-8 text `challenge + ":" + nonce` begins with
 /// `difficulty` zero bits, and send both as `proof` in `POST /v1/requests`. A browser takes
-/// about a second; each challenge books once, until `expires_at`. Staff bookings need none.
+/// about a second; each challenge books once, until `expires_at`. While anonymous bookings
+/// surge the difficulty rises (one bit each time they double past
+/// `booking_guard.surge_bookings` in 10 minutes). Staff bookings need none.
 #[utoipa::path(get, path = "/v1/booking-challenge", tag = "booking",
     responses(
         (status = 200, description = "A challenge; not to be cached", body = ChallengeView),
+        (status = 503, description = "Database unavailable", body = ProblemBody, content_type = "application/problem+json"),
         (status = 429, description = "Too many requests", body = ProblemBody, content_type = "application/problem+json"),
     ))]
-pub async fn challenge(State(state): State<AppState>, _caller: Authorized<Anyone>) -> Response {
-    let issued = state.challenges.issue(state.booking.now());
+pub async fn challenge(
+    State(state): State<AppState>,
+    _caller: Authorized<Anyone>,
+) -> Result<Response, ApiError> {
+    let now = state.booking.now();
+    let settings = &state.settings.booking_guard;
+    let recent = state
+        .booking_guard
+        .recent_bookings(now - SURGE_WINDOW)
+        .await?;
+    let bits = surge_bits(
+        settings.challenge_bits,
+        recent,
+        u64::from(settings.surge_bookings),
+        settings.max_extra_bits,
+    );
+    let issued = state.challenges.issue_at(now, bits);
     let mut response = Json(ChallengeView {
         challenge: issued.text,
         difficulty: issued.bits,
@@ -56,7 +76,7 @@ pub async fn challenge(State(state): State<AppState>, _caller: Authorized<Anyone
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(response)
 }
 
 /// Before an anonymous booking is made: the proof must hold, and the person's limits allow it.

@@ -71,20 +71,26 @@ impl Challenges {
         self.bits
     }
 
+    /// A challenge at the base difficulty.
     pub fn issue(&self, now: DateTime<Utc>) -> Challenge {
+        self.issue_at(now, self.bits)
+    }
+
+    /// A challenge asking `bits` (never fewer than the base).
+    pub fn issue_at(&self, now: DateTime<Utc>, bits: u8) -> Challenge {
+        let bits = bits.clamp(self.bits, 32);
         let mut id = [0u8; 16];
         rand::rng().fill_bytes(&mut id);
         let expires_at = now + self.lifetime;
         let signed = format!(
-            "{VERSION}.{}.{}.{}",
-            self.bits,
+            "{VERSION}.{bits}.{}.{}",
             expires_at.timestamp(),
             hex::encode(id)
         );
         let mac = hex::encode(self.mac(&signed).finalize().into_bytes());
         Challenge {
             text: format!("{signed}.{mac}"),
-            bits: self.bits,
+            bits,
             expires_at,
         }
     }
@@ -149,6 +155,25 @@ impl Challenges {
     }
 }
 
+/// The difficulty while `recent` anonymous bookings were made in the last window: the base
+/// while they stay within `surge`, then one more bit (twice the work) each time they double, up
+/// to `max_extra` more. A script booking in bulk makes its own next bookings dearer; a person
+/// booking in a quiet hour pays the base.
+pub fn surge_bits(base: u8, recent: u64, surge: u64, max_extra: u8) -> u8 {
+    let surge = surge.max(1);
+    if recent <= surge {
+        return base;
+    }
+    // The smallest k with recent <= surge * 2^k.
+    let mut extra = 0u8;
+    let mut bound = surge;
+    while recent > bound && extra < max_extra {
+        bound = bound.saturating_mul(2);
+        extra += 1;
+    }
+    base.saturating_add(extra)
+}
+
 /// SHA-256 of `challenge:nonce`, as the page's worker computes it.
 pub fn digest(challenge: &str, nonce: &str) -> [u8; 32] {
     let mut hash = Sha256::new();
@@ -185,6 +210,29 @@ mod tests {
 
     fn challenges(bits: u8) -> Challenges {
         Challenges::new([3u8; 32], bits, Duration::minutes(5))
+    }
+
+    #[test]
+    fn the_difficulty_rises_a_bit_each_time_bookings_double_past_the_surge() {
+        assert_eq!(surge_bits(18, 0, 60, 6), 18);
+        assert_eq!(surge_bits(18, 60, 60, 6), 18);
+        assert_eq!(surge_bits(18, 61, 60, 6), 19);
+        assert_eq!(surge_bits(18, 120, 60, 6), 19);
+        assert_eq!(surge_bits(18, 121, 60, 6), 20);
+        assert_eq!(surge_bits(18, 200, 60, 6), 20);
+        assert_eq!(surge_bits(18, 1_000_000, 60, 6), 24, "capped");
+        assert_eq!(surge_bits(18, 5, 0, 6), 21, "a surge of 0 is read as 1");
+    }
+
+    #[test]
+    fn a_challenge_issued_harder_carries_its_difficulty_and_checks() {
+        let now = Utc::now();
+        let harder = challenges(4).issue_at(now, 9);
+        assert_eq!(harder.bits, 9);
+        let nonce = solve(&harder.text, 9);
+        assert!(challenges(4).check(&harder.text, &nonce, now).is_ok());
+        // Never easier than the base.
+        assert_eq!(challenges(4).issue_at(now, 1).bits, 4);
     }
 
     #[test]

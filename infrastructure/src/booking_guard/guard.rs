@@ -6,7 +6,8 @@
 //! `recent_bookings` (the limits see it before the case summary does) and commits. A booking
 //! that fails drops the hold: the transaction rolls back, the challenge is not spent, nothing is
 //! written. A crash between the booking and the hold's commit loses only the `recent_bookings`
-//! row, which the case summary replaces once projected.
+//! row, which the case summary replaces once projected. Rows stay a little longer than the surge
+//! window, since the challenge's difficulty follows how many were made in it.
 
 use chrono::{DateTime, Utc};
 use domain::booking_limits::{ActiveAppointment, Booker, BookingLimits, LimitRefused};
@@ -25,6 +26,9 @@ pub enum GuardError {
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
+
+/// How far back the surge of anonymous bookings is counted.
+pub const SURGE_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
 
 #[derive(Clone)]
 pub struct BookingGuard {
@@ -98,6 +102,18 @@ impl BookingGuard {
     }
 }
 
+impl BookingGuard {
+    /// Anonymous web bookings made since `since` (what the challenge's difficulty follows).
+    pub async fn recent_bookings(&self, since: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+        let count: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM recent_bookings WHERE booked_at > $1")
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+}
+
 impl Hold {
     /// The booking was made: record it for the next check, tidy up, release the person.
     pub async fn commit(
@@ -116,15 +132,12 @@ impl Hold {
         .bind(at)
         .execute(&mut *self.tx)
         .await?;
-        // The person's own rows that the case summary now shows, and challenges past their
-        // expiry (a spent one cannot be replayed after it expires anyway).
-        sqlx::query(
-            "DELETE FROM recent_bookings r USING case_summary s
-             WHERE s.request_id = r.request_id AND r.national_id = $1",
-        )
-        .bind(booking.citizen.national_id.as_str())
-        .execute(&mut *self.tx)
-        .await?;
+        // Rows past the surge window (the limits read projected cases from the case summary),
+        // and challenges past their expiry (a spent one cannot be replayed after it expires).
+        sqlx::query("DELETE FROM recent_bookings WHERE booked_at < $1")
+            .bind(at - SURGE_WINDOW - chrono::Duration::minutes(5))
+            .execute(&mut *self.tx)
+            .await?;
         sqlx::query("DELETE FROM spent_challenges WHERE expires_at < $1")
             .bind(at)
             .execute(&mut *self.tx)

@@ -14,6 +14,12 @@ pub struct BookingGuardSettings {
     /// Active appointments one email address may hold at once when booking on the web. The
     /// DNI/NIE rule (one per procedure) is the domain's and not configurable.
     pub max_active_per_email: u32,
+    /// Anonymous bookings in the last 10 minutes above which the challenge gets harder: one bit
+    /// more each time they double. Vitoria-Gasteiz's two rooms hold about 56 appointments a day,
+    /// so 60 in 10 minutes is far above what people book.
+    pub surge_bookings: u32,
+    /// At most this many bits above `challenge_bits` in a surge (6: 64 times the work).
+    pub max_extra_bits: u8,
 }
 
 impl Default for BookingGuardSettings {
@@ -22,6 +28,8 @@ impl Default for BookingGuardSettings {
             challenge_bits: 18,
             challenge_seconds: 300,
             max_active_per_email: 3,
+            surge_bookings: 60,
+            max_extra_bits: 6,
         }
     }
 }
@@ -36,6 +44,9 @@ impl BookingGuardSettings {
         }
         if self.challenge_seconds < 30 {
             return Err("booking_guard.challenge_seconds is at least 30: a citizen fills the form after the challenge arrives".into());
+        }
+        if u32::from(self.challenge_bits) + u32::from(self.max_extra_bits) > 32 {
+            return Err("booking_guard.challenge_bits + max_extra_bits is at most 32".into());
         }
         if self.max_active_per_email == 0 {
             return Err("booking_guard.max_active_per_email is at least 1".into());
