@@ -146,8 +146,22 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     page.click("#lost-submit")
     expect(page.locator("#lost-done-title")).to_be_focused(timeout=15000)
     again = mailed_link(stack, booked.request, "manage", "manage_link")
+    # The clerk reads the uploaded document, giving a reason: the citizen sees who, when and why.
+    read = http("GET", f"{stack.api.url}/v1/requests/{booked.request}/documents/{documents[0]['id']}/content"
+                       "?why=Egiaztatzeko%20hitzorduaren%20aurretik", token=clerk.token)
+    assert read.status == 200, read
     person.open(again)
     expect(page.locator("#appointment-when")).to_have_text(after, timeout=15000)
+    # The sign page's two reads were the citizen's own; the clerk's read names the clerk.
+    accesses = page.locator("#access-list li")
+    expect(accesses).to_have_count(3, timeout=15000)
+    expect(accesses.filter(has_text="Nork: zuk")).to_have_count(2)
+    by_clerk = accesses.filter(has_text="udal-langilea")
+    expect(by_clerk).to_have_count(1)
+    expect(by_clerk).to_contain_text("errolda.pdf")
+    expect(by_clerk).to_contain_text("clerk-07")
+    expect(by_clerk).to_contain_text("Zergatik: Egiaztatzeko hitzorduaren aurretik")
+    expect(page.locator("#access-none")).to_be_hidden()
     assert csp_violations(page) == []
 
     # Once the clerk closes the case, the manage link still reads it: the outcome, the summary

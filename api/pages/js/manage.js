@@ -64,6 +64,31 @@ async function loadDocuments() {
   el.documents.hidden = !(asked || mine.length);
 }
 
+/** Who read the citizen's documents and recordings, and why (`GET .../accesses`). */
+async function loadAccesses() {
+  const answer = await api(`/v1/requests/${where.request}/accesses`, { token });
+  if (!answer.ok) return;
+  const list = $('#access-list');
+  list.replaceChildren(...answer.data.accesses.map((access) => {
+    const item = document.createElement('li');
+    const who = access.role === 'citizen' ? t('manage.accesses.you') : access.by.replace(/^staff:/, '');
+    const what = access.kind === 'recording'
+      ? t('manage.accesses.recording')
+      : t('manage.accesses.document', { name: access.subject });
+    item.textContent = t('manage.accesses.item', {
+      when: formatDateTime(access.at),
+      what,
+      who,
+      // A role the texts do not name (a new one) shows as the API says it.
+      role: t(`manage.accesses.role.${access.role}`).replace(/^manage\.accesses\.role\..*/, access.role),
+      why: access.why,
+    });
+    return item;
+  }));
+  $('#access-none').hidden = answer.data.accesses.length > 0;
+  $('#accesses').hidden = false;
+}
+
 async function load() {
   const answer = await api(`/v1/requests/${where.request}`, { token });
   if (!answer.ok) {
@@ -75,6 +100,7 @@ async function load() {
   await render();
   showStep(el.appointment, { focus: false });
   loadDocuments();
+  loadAccesses();
   return true;
 }
 

@@ -33,7 +33,7 @@ pub struct ChallengeView {
     /// Opaque; single use.
     pub challenge: String,
     /// Leading zero bits the SHA-256 of `challenge + ":" + nonce` must have.
-    #[schema(example = 18)]
+    #[schema(example = 20)]
     pub difficulty: u8,
     pub expires_at: DateTime<Utc>,
 }
