@@ -73,6 +73,22 @@ const TEMPLATES: [(Page, &str); 7] = [
     (Page::Sign, include_str!("../../pages/sign.html")),
 ];
 
+/// The pieces every page shares, written into a template as `{{> name}}`.
+const PARTIALS: &[(&str, &str)] = &[
+    (
+        "site-header",
+        include_str!("../../pages/partials/site-header.html"),
+    ),
+    (
+        "citizen-footer",
+        include_str!("../../pages/partials/citizen-footer.html"),
+    ),
+    (
+        "void-step",
+        include_str!("../../pages/partials/void-step.html"),
+    ),
+];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
     Join,
@@ -145,7 +161,7 @@ fn render(
     template: &str,
     lang: &str,
     texts: &BTreeMap<String, String>,
-    url: impl Fn(&str) -> String,
+    url: &dyn Fn(&str) -> String,
     values: &Values,
 ) -> String {
     let mut out = String::with_capacity(template.len() + 1024);
@@ -159,6 +175,15 @@ fn render(
             break;
         };
         let key = after[..close].trim();
+        if let Some(name) = key.strip_prefix('>') {
+            // A partial, written with the same values (partials do not nest further).
+            match PARTIALS.iter().find(|(n, _)| *n == name.trim()) {
+                Some((_, partial)) => out.push_str(&render(partial, lang, texts, url, values)),
+                None => tracing::error!(partial = name.trim(), "a page partial is missing"),
+            }
+            rest = &after[close + 2..];
+            continue;
+        }
         match key {
             "lang" => out.push_str(lang),
             "base" => out.push_str(&escape(&values.base)),
@@ -237,7 +262,7 @@ impl Site {
         for (page, template) in TEMPLATES {
             for lang in LANGUAGES {
                 let texts = texts.get(lang).unwrap_or(&empty);
-                pages.push((page, lang, render(template, lang, texts, url, values)));
+                pages.push((page, lang, render(template, lang, texts, &url, values)));
             }
         }
         Self { assets, pages }
@@ -290,14 +315,27 @@ mod tests {
         let eu_keys: Vec<_> = eu.keys().collect();
         let es_keys: Vec<_> = es.keys().collect();
         assert_eq!(eu_keys, es_keys, "the same keys in both languages");
-        for (page, template) in TEMPLATES {
+        let sources = TEMPLATES
+            .iter()
+            .map(|(page, template)| (format!("{page:?}"), *template))
+            .chain(
+                PARTIALS
+                    .iter()
+                    .map(|(name, partial)| (name.to_string(), *partial)),
+            );
+        for (page, template) in sources {
             let mut rest = template;
             while let Some(open) = rest.find("{{") {
                 let after = &rest[open + 2..];
                 let close = after.find("}}").expect("closed placeholder");
                 let key = after[..close].trim();
-                if !(VALUE_NAMES.contains(&key) || key.starts_with("asset:")) {
-                    assert!(eu.contains_key(key), "{page:?}: {key} in eu");
+                if let Some(name) = key.strip_prefix('>') {
+                    assert!(
+                        PARTIALS.iter().any(|(n, _)| *n == name.trim()),
+                        "{page}: no partial {name}"
+                    );
+                } else if !(VALUE_NAMES.contains(&key) || key.starts_with("asset:")) {
+                    assert!(eu.contains_key(key), "{page}: {key} in eu");
                 }
                 if let Some(name) = key.strip_prefix("asset:") {
                     assert!(
