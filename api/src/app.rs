@@ -17,8 +17,8 @@ use crate::openapi::document;
 use crate::problem::localize;
 use crate::request_headers;
 use crate::routes::{
-    accesses, agenda, availability, booking_guard, call, documents, feeds, health, history,
-    identity, links, municipal, procedures, recordings, reports, requests, signatures,
+    accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
+    history, identity, links, municipal, procedures, recordings, reports, requests, signatures,
 };
 use crate::state::AppState;
 
@@ -65,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/requests/{id}", get(requests::get))
         .route("/v1/requests/{id}/accesses", get(accesses::list))
+        .route("/v1/requests/{id}/case-file", get(case_file::get))
         .route(
             "/v1/requests/{id}/reschedule",
             post(requests::reschedule).layer(limit(1024)),

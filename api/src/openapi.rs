@@ -4,8 +4,9 @@ use utoipa::OpenApi;
 
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
-    accesses, agenda, availability, booking_guard, call, documents, feeds, health, history,
-    identity, links, municipal, procedures, recordings, reports, requests, signatures, views,
+    accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
+    history, identity, links, municipal, procedures, recordings, reports, requests, signatures,
+    views,
 };
 
 #[derive(OpenApi)]
@@ -26,6 +27,7 @@ use crate::routes::{
         requests::book,
         requests::get,
         accesses::list,
+        case_file::get,
         requests::reschedule,
         requests::cancel,
         requests::no_show,

@@ -162,6 +162,18 @@ def test_book_move_upload_and_sign_in_basque_on_a_phone(make_stack, participants
     expect(by_clerk).to_contain_text("clerk-07")
     expect(by_clerk).to_contain_text("Zergatik: Egiaztatzeko hitzorduaren aurretik")
     expect(page.locator("#access-none")).to_be_hidden()
+    # The citizen's own copy of the case file, saved from the page.
+    with page.expect_download() as saved:
+        page.click("#case-file-download")
+    assert saved.value.suggested_filename == f"arreta-{booked.request}.json"
+    case_file = json.loads(saved.value.path().read_text())
+    assert case_file["case"]["id"] == booked.request
+    # The uploaded PDF and the request the clerk prepared from the form, both signed.
+    assert sorted(d["file_name"] for d in case_file["documents"]) == ["errolda.pdf", "eskabidea.txt"], \
+        case_file["documents"]
+    assert [s["status"] for s in case_file["signatures"]] == ["signed", "pending"], case_file["signatures"]
+    assert len(case_file["accesses"]) == 3 and case_file["events"][0]["event_type"] == "AppointmentBooked"
+    expect(page.locator("#case-file-status")).to_contain_text(f"arreta-{booked.request}.json")
     assert csp_violations(page) == []
 
     # Once the clerk closes the case, the manage link still reads it: the outcome, the summary

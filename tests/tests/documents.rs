@@ -611,6 +611,38 @@ async fn a_clerk_reviews_documents_and_every_read_is_recorded_with_its_reason() 
         "{seen}"
     );
     assert!(seen["accesses"][0]["at"].is_string());
+    // And downloads the case file: the case, its documents, the reads and every event, without
+    // the network details recorded for staff.
+    let file = app
+        .client
+        .get(app.url(&format!("/v1/requests/{id}/case-file")))
+        .bearer_auth(&manage)
+        .send()
+        .await
+        .expect("case file");
+    assert_eq!(file.status(), StatusCode::OK);
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .contains(&format!("arreta-{id}.json"))
+    );
+    let file: Value = file.json().await.expect("json");
+    assert_eq!(file["case"]["id"], id.as_str());
+    assert_eq!(file["documents"][0]["file_name"], "NAN.pdf");
+    assert_eq!(file["accesses"], seen["accesses"]);
+    let events = file["events"].as_array().expect("events");
+    assert_eq!(events[0]["event_type"], "AppointmentBooked");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event_type"] == "DocumentAccessed" && e["actor"] == "staff:clerk-01")
+    );
+    let text = file.to_string();
+    assert!(
+        !text.contains("client_address") && !text.contains("user_agent"),
+        "{text}"
+    );
 
     // The citizen's upload link lists documents but does not read them back.
     let token = link(&app, &id, "upload").await;

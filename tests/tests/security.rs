@@ -79,6 +79,12 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             [U, F, F, F, A, F, A, F, A],
         ),
         (
+            Method::GET,
+            "/v1/requests/{id}/case-file",
+            Value::Null,
+            [U, F, F, F, A, F, A, F, A],
+        ),
+        (
             Method::POST,
             "/v1/links/manage",
             json!({ "national_id": "12345678Z", "email": "miren@example.org" }),

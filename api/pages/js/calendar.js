@@ -1,7 +1,7 @@
 // The appointment as an iCalendar file (RFC 5545) made in the page and handed to the browser as
 // a download from a Blob URL: nothing about it travels to a server, and the same UID as the
 // mailed invitation lets a calendar that has both keep one event.
-import { t } from './common.js';
+import { saveBlob, t } from './common.js';
 
 /** `20261202T080000Z`. */
 function stamp(date) {
@@ -57,16 +57,6 @@ export function ics({ id, start, end, summary, description, host }) {
 
 /** Offers the file for download. */
 export function download(event, fileName) {
-  const blob = new Blob([ics(event)], { type: 'text/calendar;charset=utf-8' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // Revoked later, not at once: the browser reads the Blob after the click returns.
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  saveBlob(new Blob([ics(event)], { type: 'text/calendar;charset=utf-8' }), fileName);
   return t('receipt.calendar-done', { name: fileName });
 }

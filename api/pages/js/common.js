@@ -199,6 +199,23 @@ export async function fetchBlob(path, token) {
 }
 
 /** What to tell a person about a failed call: the problem's own (localised) words. */
+/**
+ * Hands `blob` to the browser as a download named `fileName`, from a Blob URL: nothing about it
+ * travels to a server, and no token goes into a URL a person could copy.
+ */
+export function saveBlob(blob, fileName) {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Revoked later, not at once: the browser reads the Blob after the click returns.
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 export function problemText(answer) {
   const problem = answer.problem || {};
   const parts = [problem.title, problem.detail].filter((p) => p && p.trim());

@@ -1,6 +1,6 @@
 // Documents during the call: uploading into the case's space (the body is the file itself, its
 // name in `?name=`), listing them, and downloading one through the API with the Bearer token.
-import { api, fetchBlob, problemText, t } from './common.js';
+import { api, fetchBlob, problemText, saveBlob, t } from './common.js';
 
 /** Uploads `file`; answers the API's answer (`ok`, `data`, `problem`). */
 export function upload(request, token, file) {
@@ -25,16 +25,7 @@ export async function download(request, token, document_) {
   const why = encodeURIComponent(t('docs.why'));
   const read = await fetchBlob(`/v1/requests/${request}/documents/${document_.id}/content?why=${why}`, token);
   if (!read.ok) return problemText(read);
-  const { blob } = read;
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = document_.file_name || 'dokumentua';
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  saveBlob(read.blob, document_.file_name || 'dokumentua');
   return null;
 }
 

@@ -3,7 +3,7 @@
 // closed its outcome. A void link says so and points at the page that mails a new one.
 import {
   $, alertAt, api, formatDateTime, hide, languageLinks, linkFailed, linkIsVoid, problemKind,
-  problemText, procedureName, route, showStep, store, t, takeToken, voidLink,
+  problemText, procedureName, route, saveBlob, say, showStep, store, t, takeToken, voidLink,
 } from './common.js';
 import { slotPicker } from './slots.js';
 import { citizensDocuments, renderDocuments, renderRequested } from './document-status.js';
@@ -87,6 +87,20 @@ async function loadAccesses() {
   }));
   $('#access-none').hidden = answer.data.accesses.length > 0;
   $('#accesses').hidden = false;
+}
+
+/** The citizen's own copy of the case file, saved as JSON from the page (the token stays out
+ * of any URL). */
+async function downloadCaseFile() {
+  const status = $('#case-file-status');
+  const answer = await api(`/v1/requests/${where.request}/case-file`, { token });
+  if (!answer.ok) {
+    say(status, problemText(answer));
+    return;
+  }
+  const name = `arreta-${where.request}.json`;
+  saveBlob(new Blob([JSON.stringify(answer.data, null, 2)], { type: 'application/json' }), name);
+  say(status, t('manage.case-file.done', { name }));
 }
 
 async function load() {
@@ -208,6 +222,7 @@ function main() {
   $('#cancel-open').addEventListener('click', openCancel);
   $('#cancel-keep').addEventListener('click', () => back());
   $('#cancel-yes').addEventListener('click', cancel);
+  $('#case-file-download').addEventListener('click', downloadCaseFile);
   load();
 }
 

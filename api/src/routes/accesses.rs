@@ -54,7 +54,15 @@ pub async fn list(
     if events.is_empty() {
         return Err(ApiError::NotFound);
     }
-    let accesses = data_accesses(&events)
+    Ok(Json(AccessListView {
+        request_id: id,
+        accesses: views(&events)?,
+    }))
+}
+
+/// The reads recorded in `events`, as the API shows them.
+pub(crate) fn views(events: &[projections::LoggedEvent]) -> Result<Vec<AccessView>, ApiError> {
+    Ok(data_accesses(events)
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .into_iter()
         .map(|a| AccessView {
@@ -65,9 +73,5 @@ pub async fn list(
             at: a.at,
             why: a.why,
         })
-        .collect();
-    Ok(Json(AccessListView {
-        request_id: id,
-        accesses,
-    }))
+        .collect())
 }

@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod availability;
 pub mod booking_guard;
 pub mod call;
+pub mod case_file;
 pub mod documents;
 pub mod feeds;
 pub mod health;

@@ -147,7 +147,7 @@ pub struct SignatureView {
 }
 
 impl SignatureView {
-    fn new(request_id: Uuid, s: &SignatureRecord) -> Self {
+    pub(crate) fn new(request_id: Uuid, s: &SignatureRecord) -> Self {
         let claims = SignatureClaims::of_signed(request_id, s)
             .map(|c| String::from_utf8_lossy(&c.payload()).into_owned());
         Self {
