@@ -10,6 +10,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use cqrs_es::Aggregate;
+use domain::citizen_request::{CitizenRequest, CitizenRequestEvent};
 use infrastructure::global_log;
 use projections::LoggedEvent;
 use projections::case_summary;
@@ -76,7 +78,15 @@ pub async fn get(
     let summary = case_summary::fold_log(id, &events)
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or(ApiError::NotFound)?;
-    let (current, _) = state.booking.load(id).await?;
+    // The case itself from the same events (one read, so every part of the file agrees).
+    let mut current = CitizenRequest::default();
+    for event in &events {
+        current.apply(
+            event
+                .decode::<CitizenRequestEvent>()
+                .map_err(|e| ApiError::Internal(e.to_string()))?,
+        );
+    }
     let file = CaseFileView {
         request_id: id,
         generated_at: state.booking.now(),

@@ -100,9 +100,7 @@ impl BookingGuard {
         }
         Ok(Some(Hold { tx }))
     }
-}
 
-impl BookingGuard {
     /// Anonymous web bookings made since `since` (what the challenge's difficulty follows).
     pub async fn recent_bookings(&self, since: DateTime<Utc>) -> Result<u64, sqlx::Error> {
         let count: i64 =

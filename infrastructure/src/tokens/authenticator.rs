@@ -96,7 +96,7 @@ impl Authenticator {
         let links = CapabilityKeys::new(&secret, auth.max_token_bytes)
             .ok_or(AuthSetupError::CapabilitySecret)?;
         let codes = OneTimeCodes::new(&secret);
-        let challenge_key = derive_key(&secret, b"arreta/booking-challenge/v1");
+        let challenge_key = super::derive_key(&secret, b"arreta/booking-challenge/v1");
         Ok(Self {
             staff: StaffVerifier::new(
                 keys,
@@ -153,15 +153,4 @@ impl Authenticator {
         let bound = (purpose == Purpose::Join).then_some(slot_start);
         self.links.issue(request_id, purpose, bound, now, lifetime)
     }
-}
-
-/// A key of its own for each use of the one secret.
-fn derive_key(secret: &[u8], label: &[u8]) -> [u8; 32] {
-    use hmac::{Hmac, Mac};
-    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC accepts every key length"),
-    };
-    mac.update(label);
-    mac.finalize().into_bytes().into()
 }

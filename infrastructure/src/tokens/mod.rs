@@ -82,3 +82,15 @@ pub(crate) fn header(token: &str, max_bytes: usize) -> Result<jsonwebtoken::Head
         _ => TokenError::Malformed,
     })
 }
+
+/// A key of its own for each use of the one capability secret (links, one-time codes, booking
+/// challenges): HMAC-SHA256 of a label under the secret.
+pub(crate) fn derive_key(secret: &[u8], label: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts every key length"),
+    };
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}

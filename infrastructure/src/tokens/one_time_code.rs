@@ -22,10 +22,8 @@ pub struct OneTimeCodes {
 impl OneTimeCodes {
     /// From the capability secret (at least 32 bytes, checked by the caller).
     pub fn new(secret: &[u8]) -> Self {
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
-        mac.update(LABEL);
         Self {
-            key: mac.finalize().into_bytes().into(),
+            key: super::derive_key(secret, LABEL),
         }
     }
 
