@@ -201,6 +201,23 @@ async fn a_killed_server_loses_nothing_and_doubles_nothing() {
     let restarted = ServerProcess::start(config.path(), &db.url);
     db.wait_for_projections().await;
     restarted.kill_9();
+    // A commit the killed server had already sent may still land after the kill: wait until none
+    // of its backends is busy, so the log has its final length.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while db
+        .count(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state <> 'idle'",
+        )
+        .await
+        > 0
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the killed server's backends stay busy"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // The restarted server's mail sender may have recorded a NotificationSent after the wait:
     // bring every projection to the end of the log before comparing.
     for projector in infrastructure::projector::all(chrono_tz::Europe::Madrid) {
