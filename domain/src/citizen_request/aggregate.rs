@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 mod calling;
+mod erasure;
 mod links;
 mod sharing;
 mod signing;
@@ -27,7 +28,7 @@ use super::events::{
 use super::identity::IdentityMethod;
 use super::signature::SignatureRecord;
 use crate::slot::Slot;
-use crate::values::{Language, ProcedureCode};
+use crate::values::{Language, Personal, ProcedureCode};
 
 pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_SUMMARY_CHARS: usize = 4000;
@@ -79,7 +80,7 @@ pub struct Booking {
     pub room: u8,
     pub channel: Channel,
     pub language: Language,
-    pub citizen: Citizen,
+    pub citizen: Personal<Citizen>,
     pub external_reference: Option<String>,
 }
 
@@ -110,6 +111,9 @@ pub struct CitizenRequest {
     /// When the citizen asked for the manage link again (the last day's are what count).
     #[serde(default)]
     manage_link_requests: Vec<DateTime<Utc>>,
+    /// When the citizen's personal data was erased.
+    #[serde(default)]
+    personal_data_erased_at: Option<DateTime<Utc>>,
 }
 
 /// How and when the citizen was last identified.
@@ -198,7 +202,7 @@ impl CitizenRequest {
             room: command.room,
             channel: command.channel,
             language: command.language,
-            citizen: command.citizen,
+            citizen: Personal::Known(command.citizen),
             external_reference: command.external_reference,
         };
         match self.status {
@@ -542,6 +546,7 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::RecordRecordingFailed(c) => self.record_recording_failed(c)?,
             CitizenRequestCommand::RecordRecordingAccess(c) => self.record_recording_access(c)?,
             CitizenRequestCommand::RequestManageLink(c) => self.request_manage_link(c)?,
+            CitizenRequestCommand::ErasePersonalData(c) => self.erase_personal_data(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -654,6 +659,12 @@ impl Aggregate for CitizenRequest {
             | CitizenRequestEvent::RecordingAccessed { .. }) => self.apply_calling(calling),
             CitizenRequestEvent::ManageLinkRequested { requested_at } => {
                 self.manage_link_requests.push(requested_at);
+            }
+            CitizenRequestEvent::PersonalDataErased { erased_at } => {
+                self.personal_data_erased_at = Some(erased_at);
+                if let Some(booking) = self.booking.as_mut() {
+                    booking.citizen = Personal::Erased;
+                }
             }
         }
     }

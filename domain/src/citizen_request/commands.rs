@@ -22,6 +22,12 @@ pub struct BookAppointment {
     pub at: DateTime<Utc>,
 }
 
+/// Erase the citizen's personal data: the case's retention for it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErasePersonalData {
+    pub at: DateTime<Utc>,
+}
+
 /// Send the manage link again (the citizen lost the mail).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestManageLink {
@@ -257,4 +263,5 @@ pub enum CitizenRequestCommand {
     RecordRecordingFailed(RecordRecordingFailed),
     RecordRecordingAccess(RecordRecordingAccess),
     RequestManageLink(RequestManageLink),
+    ErasePersonalData(ErasePersonalData),
 }

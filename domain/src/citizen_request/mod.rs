@@ -22,7 +22,7 @@ pub use call::{
 };
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
-    ConfirmSignature, DocumentToSign, EndCall, RecordConsent, RecordDocumentAccess, RecordNoShow,
+    ConfirmSignature, DocumentToSign, EndCall, ErasePersonalData, RecordConsent, RecordDocumentAccess, RecordNoShow,
     RecordNotification, RecordRecordingAccess, RecordRecordingFailed, RecordRecordingStored,
     RecordRegistryEntry, RequestDocuments, RequestManageLink, RequestSignature,
     RescheduleAppointment, ReviewDocument, SignOnBehalf, StartCall, StartRecording, VerifyIdentity,
