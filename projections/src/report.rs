@@ -155,7 +155,8 @@ pub fn change(
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
-        | CitizenRequestEvent::ManageLinkRequested { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::PersonalDataErased { .. } => on_case_day(Counters::default()),
     }
 }
 
@@ -186,7 +187,8 @@ mod tests {
                 national_id: NationalId::parse("12345678Z").expect("id"),
                 email: Email::parse("ane@example.org").expect("email"),
                 phone: None,
-            },
+            }
+            .into(),
             external_reference: None,
             booked_at: at(3, 12),
         }
