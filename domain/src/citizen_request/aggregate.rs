@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 mod calling;
 mod links;
+mod reads;
 mod sharing;
 mod signing;
 
@@ -541,6 +542,7 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::RecordRecordingStored(c) => self.record_recording_stored(c)?,
             CitizenRequestCommand::RecordRecordingFailed(c) => self.record_recording_failed(c)?,
             CitizenRequestCommand::RecordRecordingAccess(c) => self.record_recording_access(c)?,
+            CitizenRequestCommand::RecordCaseFileAccess(c) => self.record_case_file_access(c)?,
             CitizenRequestCommand::RequestManageLink(c) => self.request_manage_link(c)?,
         };
         for event in events {
@@ -637,7 +639,8 @@ impl Aggregate for CitizenRequest {
                     });
                 }
             }
-            CitizenRequestEvent::DocumentAccessed { .. } => {}
+            CitizenRequestEvent::DocumentAccessed { .. }
+            | CitizenRequestEvent::CaseFileAccessed { .. } => {}
             signing @ (CitizenRequestEvent::IdentityVerified { .. }
             | CitizenRequestEvent::SignatureRequested { .. }
             | CitizenRequestEvent::SignatureCodeRejected { .. }
