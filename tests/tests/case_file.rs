@@ -381,7 +381,7 @@ async fn the_readable_case_file_is_in_basque_for_a_basque_case_and_escapes_what_
     }
     // The history as sentences, with dates in Basque.
     assert!(body.contains("Hitzordua hartu da: "), "{body}");
-    assert!(body.contains("Nondik: telefonoa (010)."), "{body}");
+    assert!(body.contains("Bidea: telefonoa (010)."), "{body}");
     assert!(body.contains("Espedientea itxi da: egina. Erregistroko sarrera: RE-2027-14."), "{body}");
     assert!(body.contains("<dd>Itxita</dd>") && body.contains("<dd>RE-2027-14</dd>"), "{body}");
     assert!(body.contains("Espedientearen historia irakurri da. Arrazoia: kexa 2027/14"), "{body}");
@@ -432,7 +432,7 @@ async fn the_readable_case_file_is_in_spanish_for_a_spanish_case() {
     assert!(body.contains("<h1>Su expediente</h1>"), "{body}");
     assert!(body.contains("Miren Etxeberria Ruiz") && body.contains("12345678Z"));
     assert!(body.contains("Cita reservada para el "), "{body}");
-    assert!(body.contains("Pedida por el teléfono (010)."), "{body}");
+    assert!(body.contains("Canal: teléfono (010)."), "{body}");
     assert!(
         body.contains("Se exportó el expediente entero. No indicó el motivo."),
         "{body}"

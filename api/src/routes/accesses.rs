@@ -19,7 +19,7 @@ pub struct AccessView {
     /// `document` or `recording`, or for a staff read of the whole case `history`, `export`
     /// or `case_file`.
     pub kind: &'static str,
-    /// The document's file name, or the recording file's key; absent for a read of the whole
+    /// The document's file name, or the recording file's key; null for a read of the whole
     /// case.
     pub subject: Option<String>,
     /// `staff:<id>`, or `citizen:<request>` for the citizen's own reads.
@@ -27,8 +27,8 @@ pub struct AccessView {
     /// The reader's role then: `clerk`, `supervisor`, `auditor`, `citizen`.
     pub role: String,
     pub at: DateTime<Utc>,
-    /// The reason given for the read (always for a document or recording; a read of the whole
-    /// case may give none).
+    /// The reason given for the read: always for a document or recording; null when a read of
+    /// the whole case gave none.
     pub why: Option<String>,
 }
 

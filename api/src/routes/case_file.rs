@@ -67,7 +67,7 @@ pub struct CaseFileView {
     pub events: Vec<CaseFileEvent>,
 }
 
-/// The readable copy's answer body (for the OpenAPI document).
+/// The readable copy: one self-contained HTML page in the case's language.
 #[derive(ToSchema)]
 #[schema(value_type = String)]
 pub struct ReadableCaseFile(pub String);
@@ -81,7 +81,7 @@ pub struct ReadableCaseFile(pub String);
 /// records nothing.
 #[utoipa::path(get, path = "/v1/requests/{id}/case-file", tag = "cases", params(("id" = Uuid, Path), ReadQuery),
     responses(
-        (status = 200, description = "The case file: JSON, or with `Accept: text/html` the readable page", headers(("Vary" = String, description = "Accept")),
+        (status = 200, description = "The case file: JSON, or with `Accept: text/html` the readable page", headers(("Vary" = String, description = "`accept`: JSON or the page, by the request's `Accept`")),
             content((CaseFileView = "application/json"), (ReadableCaseFile = "text/html; charset=utf-8"))),
         (status = 422, description = "`why` too long or with control characters (nothing recorded)", body = ProblemBody, content_type = "application/problem+json"),
         CaseAccessProblems,

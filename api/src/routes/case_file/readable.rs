@@ -212,10 +212,10 @@ fn outcome_from(l: Language, text: &str) -> String {
 
 fn channel_text(l: Language, channel: &str) -> &'static str {
     match channel {
-        "web" => tr(l, "webgunea", "la web"),
-        "phone_010" => tr(l, "telefonoa (010)", "el teléfono (010)"),
-        "counter" => tr(l, "leihatila", "el mostrador"),
-        _ => tr(l, "udalaren hitzordu-sistema", "el sistema municipal de citas"),
+        "web" => tr(l, "webgunea", "web"),
+        "phone_010" => tr(l, "telefonoa (010)", "teléfono (010)"),
+        "counter" => tr(l, "leihatila", "mostrador"),
+        _ => tr(l, "udalaren hitzordu-sistema", "sistema municipal de citas"),
     }
 }
 
@@ -246,7 +246,7 @@ fn appointment(out: &mut String, r: &Readable<'_>) {
                 Some(format!("{} {}", v.slot.minutes, tr(l, "minutu", "minutos"))),
             ),
             (tr(l, "Gela", "Sala"), Some(v.room.to_string())),
-            (tr(l, "Nola eskatu zen", "Cómo se pidió"), Some(channel_text(l, &v.channel).to_string())),
+            (tr(l, "Bidea", "Canal"), Some(channel_text(l, &v.channel).to_string())),
             (tr(l, "Egoera", "Estado"), Some(status_text(l, &v.status).to_string())),
             (tr(l, "Bertan behera uztea", "Anulación"), cancellation),
             (
@@ -572,10 +572,10 @@ fn history(out: &mut String, r: &Readable<'_>) {
         };
         let _ = writeln!(
             out,
-            "<li>{}: {} <span class=\"muted\">({} {})</span></li>",
+            "<li>{}: {} <span class=\"muted\">{} {}.</span></li>",
             time_element(r, logged.recorded_at),
             escape(&sentence),
-            escape(tr(l, "nork:", "por:")),
+            escape(tr(l, "Nork:", "Quién:")),
             escape(&who(l, &text("actor"), &text("role")))
         );
     }
@@ -652,7 +652,7 @@ fn sentence(
             when(r, slot.start),
             procedure_name(r, procedure.as_str()),
             tr(l, "gela", "sala"),
-            tr(l, "Nondik:", "Pedida por"),
+            tr(l, "Bidea:", "Canal:"),
             channel_of(l, *channel)
         ),
         E::AppointmentRescheduled { previous, slot, .. } => format!(
