@@ -233,3 +233,29 @@ impl From<LoggedEvent> for CaseFileEvent {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        headers
+    }
+
+    #[test]
+    fn the_page_only_when_html_weighs_more_than_json() {
+        assert!(!wants_html(&HeaderMap::new()), "no Accept: JSON as before");
+        assert!(!wants_html(&accept("*/*")));
+        assert!(!wants_html(&accept("application/json, application/problem+json")));
+        assert!(wants_html(&accept("text/html, application/problem+json")));
+        // What a browser sends when it navigates.
+        assert!(wants_html(&accept(
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+        )));
+        assert!(!wants_html(&accept("text/html;q=0.5, application/json")));
+        assert!(!wants_html(&accept("text/html, application/json")), "a tie is JSON");
+        assert!(wants_html(&accept("text/*")));
+    }
+}

@@ -870,3 +870,29 @@ fn sentence(
         .to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_allows_the_one_style_and_nothing_else() {
+        let policy = content_security_policy();
+        let digest = Sha256::digest(STYLE.as_bytes());
+        let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+        assert!(policy.contains(&format!("style-src 'sha256-{hash}';")), "{policy}");
+        assert!(policy.starts_with("default-src 'none';"), "{policy}");
+        assert!(!policy.contains("script-src") && !policy.contains("'unsafe"), "{policy}");
+        assert!(policy.ends_with("; frame-ancestors 'none'"), "{policy}");
+        // A `<meta>` cannot carry frame-ancestors (browsers ignore it there, with a warning).
+        assert!(!meta_policy().contains("frame-ancestors"));
+    }
+
+    #[test]
+    fn people_are_named_as_the_citizen_reads_them() {
+        assert_eq!(who(Language::Eu, "citizen:r", "citizen"), "zuk");
+        assert_eq!(who(Language::Es, "staff:auditor-01", "auditor"), "auditor-01 (auditoría)");
+        assert_eq!(who(Language::Eu, "staff:clerk-07", "clerk"), "clerk-07 (udal-langilea)");
+        assert_eq!(who(Language::Es, "system:mail", "system"), "Arreta (automáticamente)");
+    }
+}
