@@ -85,6 +85,8 @@ pub struct Settings {
     pub cors: crate::cors::CorsSettings,
     /// What anonymous web booking must get past: the proof of work and the limits per person.
     pub booking_guard: crate::booking_guard::BookingGuardSettings,
+    /// The key that wraps each case's personal-data key (crypto-shredding).
+    pub personal_data: crate::personal_data::PersonalDataSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -442,6 +444,7 @@ impl Default for Settings {
             recorder: crate::calls::RecorderSettings::default(),
             cors: crate::cors::CorsSettings::default(),
             booking_guard: crate::booking_guard::BookingGuardSettings::default(),
+            personal_data: crate::personal_data::PersonalDataSettings::default(),
         }
     }
 }
@@ -564,7 +567,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 24] = [
+const TOP_LEVEL_KEYS: [&str; 25] = [
     "profile",
     "listen",
     "database_url",
@@ -589,6 +592,7 @@ const TOP_LEVEL_KEYS: [&str; 24] = [
     "recorder",
     "cors",
     "booking_guard",
+    "personal_data",
 ];
 
 impl Settings {

@@ -156,7 +156,8 @@ pub fn change(
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
         | CitizenRequestEvent::CaseFileAccessed { .. }
-        | CitizenRequestEvent::ManageLinkRequested { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::PersonalDataErased { .. } => on_case_day(Counters::default()),
     }
 }
 
@@ -187,7 +188,8 @@ mod tests {
                 national_id: NationalId::parse("12345678Z").expect("id"),
                 email: Email::parse("ane@example.org").expect("email"),
                 phone: None,
-            },
+            }
+            .into(),
             external_reference: None,
             booked_at: at(3, 12),
         }

@@ -124,7 +124,10 @@ async fn staff_reads_of_history_and_export_are_recorded_first_and_the_citizen_se
     assert_eq!(file.status(), StatusCode::OK);
     let reads = reads_of(&app, &id).await;
     let whats: Vec<&str> = reads.iter().filter_map(|r| r["what"].as_str()).collect();
-    assert_eq!(whats, ["history", "history", "history", "export", "case_file"]);
+    assert_eq!(
+        whats,
+        ["history", "history", "history", "export", "case_file"]
+    );
     assert_eq!(reads[3]["why"], Value::Null);
     assert_eq!(reads[3]["role"], "supervisor");
 
@@ -250,7 +253,9 @@ async fn a_bad_reason_is_a_problem_in_the_callers_language_and_writes_nothing() 
         assert_eq!(problem["type"], "urn:arreta:problem:access-reason");
         assert_eq!(problem["title"], title, "{problem}");
         assert!(
-            problem["detail"].as_str().is_some_and(|d| d.contains("500")),
+            problem["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("500")),
             "{problem}"
         );
     }
@@ -367,7 +372,10 @@ async fn the_readable_case_file_is_in_basque_for_a_basque_case_and_escapes_what_
     let body = answer.text().await.expect("html");
     check_policy(&policy, &body);
 
-    assert!(body.starts_with("<!doctype html>\n<html lang=\"eu\">"), "{body}");
+    assert!(
+        body.starts_with("<!doctype html>\n<html lang=\"eu\">"),
+        "{body}"
+    );
     assert!(body.contains("<h1>Zure espedientea</h1>"), "{body}");
     // The citizen's data.
     for value in [
@@ -382,11 +390,26 @@ async fn the_readable_case_file_is_in_basque_for_a_basque_case_and_escapes_what_
     // The history as sentences, with dates in Basque.
     assert!(body.contains("Hitzordua hartu da: "), "{body}");
     assert!(body.contains("Bidea: telefonoa (010)."), "{body}");
-    assert!(body.contains("Espedientea itxi da: egina. Erregistroko sarrera: RE-2027-14."), "{body}");
-    assert!(body.contains("<dd>Itxita</dd>") && body.contains("<dd>RE-2027-14</dd>"), "{body}");
-    assert!(body.contains("Espedientearen historia irakurri da. Arrazoia: kexa 2027/14"), "{body}");
-    assert!(body.contains("ko ") && body.contains("aren "), "a Basque date in {body}");
-    assert!(!body.contains("AppointmentBooked"), "raw event names in {body}");
+    assert!(
+        body.contains("Espedientea itxi da: egina. Erregistroko sarrera: RE-2027-14."),
+        "{body}"
+    );
+    assert!(
+        body.contains("<dd>Itxita</dd>") && body.contains("<dd>RE-2027-14</dd>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("Espedientearen historia irakurri da. Arrazoia: kexa 2027/14"),
+        "{body}"
+    );
+    assert!(
+        body.contains("ko ") && body.contains("aren "),
+        "a Basque date in {body}"
+    );
+    assert!(
+        !body.contains("AppointmentBooked"),
+        "raw event names in {body}"
+    );
     // The staff read among the accesses, with its role and reason.
     assert!(body.contains("auditor-01 (ikuskaria)"), "{body}");
     // The hostile summary is text, never markup.
@@ -428,7 +451,10 @@ async fn the_readable_case_file_is_in_spanish_for_a_spanish_case() {
         .to_string();
     let body = answer.text().await.expect("html");
     check_policy(&policy, &body);
-    assert!(body.starts_with("<!doctype html>\n<html lang=\"es\">"), "{body}");
+    assert!(
+        body.starts_with("<!doctype html>\n<html lang=\"es\">"),
+        "{body}"
+    );
     assert!(body.contains("<h1>Su expediente</h1>"), "{body}");
     assert!(body.contains("Miren Etxeberria Ruiz") && body.contains("12345678Z"));
     assert!(body.contains("Cita reservada para el "), "{body}");
@@ -476,7 +502,55 @@ async fn the_readable_case_file_is_in_spanish_for_a_spanish_case() {
     .expect("case file");
     assert_eq!(audited.status(), StatusCode::OK);
     let body = audited.text().await.expect("html");
-    assert!(body.contains("Cita anulada (por el Ayuntamiento). Motivo: &lt;script&gt;alert(1)&lt;/script&gt;"), "{body}");
+    assert!(
+        body.contains(
+            "Cita anulada (por el Ayuntamiento). Motivo: &lt;script&gt;alert(1)&lt;/script&gt;"
+        ),
+        "{body}"
+    );
     assert!(body.contains("<dd>Anulada</dd>"), "{body}");
     assert!(!body.contains("<script>"), "{body}");
+
+    // Once the case's personal data is erased, the page says so and shows none of it.
+    infrastructure::personal_data::erase_case(
+        &app.state.booking,
+        &app.db.pool,
+        app.state.booking.personal(),
+        id.parse().expect("uuid"),
+        &domain::metadata::EventMetadata::system(
+            "retention",
+            chrono::Utc::now(),
+            uuid::Uuid::new_v4(),
+        ),
+    )
+    .await
+    .expect("erasure");
+    let erased = as_role(
+        app.client
+            .get(app.url(&format!("/v1/requests/{id}/case-file"))),
+        "auditor",
+    )
+    .header("accept", "text/html")
+    .send()
+    .await
+    .expect("case file")
+    .text()
+    .await
+    .expect("html");
+    assert!(
+        erased.contains("Su nombre, DNI/NIE, correo electrónico y teléfono se borraron"),
+        "{erased}"
+    );
+    assert!(
+        erased.contains("Se borraron sus datos personales al acabar el plazo"),
+        "{erased}"
+    );
+    for value in [
+        "Miren Etxeberria",
+        "12345678Z",
+        "miren@example.org",
+        "600123456",
+    ] {
+        assert!(!erased.contains(value), "{value} in {erased}");
+    }
 }

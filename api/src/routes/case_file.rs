@@ -94,8 +94,14 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id = case.request_id;
     let mut conn = state.pool.acquire().await?;
-    let events =
-        global_log::aggregate_events(&mut conn, "CitizenRequest", &id.to_string(), None).await?;
+    let events = global_log::aggregate_events(
+        &mut conn,
+        state.booking.personal(),
+        "CitizenRequest",
+        &id.to_string(),
+        None,
+    )
+    .await?;
     drop(conn);
     let summary = case_summary::fold_log(id, &events)
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -240,7 +246,10 @@ mod tests {
 
     fn accept(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_str(value).expect("header"));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(value).expect("header"),
+        );
         headers
     }
 
@@ -248,14 +257,19 @@ mod tests {
     fn the_page_only_when_html_weighs_more_than_json() {
         assert!(!wants_html(&HeaderMap::new()), "no Accept: JSON as before");
         assert!(!wants_html(&accept("*/*")));
-        assert!(!wants_html(&accept("application/json, application/problem+json")));
+        assert!(!wants_html(&accept(
+            "application/json, application/problem+json"
+        )));
         assert!(wants_html(&accept("text/html, application/problem+json")));
         // What a browser sends when it navigates.
         assert!(wants_html(&accept(
             "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
         )));
         assert!(!wants_html(&accept("text/html;q=0.5, application/json")));
-        assert!(!wants_html(&accept("text/html, application/json")), "a tie is JSON");
+        assert!(
+            !wants_html(&accept("text/html, application/json")),
+            "a tie is JSON"
+        );
         assert!(wants_html(&accept("text/*")));
     }
 }

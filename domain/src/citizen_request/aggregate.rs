@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 mod calling;
+mod erasure;
 mod links;
 mod reads;
 mod sharing;
@@ -28,7 +29,7 @@ use super::events::{
 use super::identity::IdentityMethod;
 use super::signature::SignatureRecord;
 use crate::slot::Slot;
-use crate::values::{Language, ProcedureCode};
+use crate::values::{Language, Personal, ProcedureCode};
 
 pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_SUMMARY_CHARS: usize = 4000;
@@ -80,7 +81,7 @@ pub struct Booking {
     pub room: u8,
     pub channel: Channel,
     pub language: Language,
-    pub citizen: Citizen,
+    pub citizen: Personal<Citizen>,
     pub external_reference: Option<String>,
 }
 
@@ -111,6 +112,9 @@ pub struct CitizenRequest {
     /// When the citizen asked for the manage link again (the last day's are what count).
     #[serde(default)]
     manage_link_requests: Vec<DateTime<Utc>>,
+    /// When the citizen's personal data was erased.
+    #[serde(default)]
+    personal_data_erased_at: Option<DateTime<Utc>>,
 }
 
 /// How and when the citizen was last identified.
@@ -199,7 +203,7 @@ impl CitizenRequest {
             room: command.room,
             channel: command.channel,
             language: command.language,
-            citizen: command.citizen,
+            citizen: Personal::Known(command.citizen),
             external_reference: command.external_reference,
         };
         match self.status {
@@ -544,6 +548,7 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::RecordRecordingAccess(c) => self.record_recording_access(c)?,
             CitizenRequestCommand::RecordCaseFileAccess(c) => self.record_case_file_access(c)?,
             CitizenRequestCommand::RequestManageLink(c) => self.request_manage_link(c)?,
+            CitizenRequestCommand::ErasePersonalData(c) => self.erase_personal_data(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -657,6 +662,12 @@ impl Aggregate for CitizenRequest {
             | CitizenRequestEvent::RecordingAccessed { .. }) => self.apply_calling(calling),
             CitizenRequestEvent::ManageLinkRequested { requested_at } => {
                 self.manage_link_requests.push(requested_at);
+            }
+            CitizenRequestEvent::PersonalDataErased { erased_at } => {
+                self.personal_data_erased_at = Some(erased_at);
+                if let Some(booking) = self.booking.as_mut() {
+                    booking.citizen = Personal::Erased;
+                }
             }
         }
     }

@@ -24,6 +24,12 @@ pub struct BookAppointment {
     pub at: DateTime<Utc>,
 }
 
+/// Erase the citizen's personal data: the case's retention for it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErasePersonalData {
+    pub at: DateTime<Utc>,
+}
+
 /// Send the manage link again (the citizen lost the mail).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestManageLink {
@@ -272,4 +278,5 @@ pub enum CitizenRequestCommand {
     RecordRecordingAccess(RecordRecordingAccess),
     RecordCaseFileAccess(RecordCaseFileAccess),
     RequestManageLink(RequestManageLink),
+    ErasePersonalData(ErasePersonalData),
 }

@@ -6,6 +6,10 @@ use super::identity::IdentityMismatch;
 pub enum CitizenRequestError {
     #[error("there is no appointment booked for this request")]
     NotBooked,
+    #[error("personal data is erased only once the case has ended")]
+    CaseNotEnded,
+    #[error("the citizen's personal data in this case was erased")]
+    PersonalDataErased,
     #[error("the manage link was sent again {max} times in the last day")]
     ManageLinkRequestedOften { max: usize },
     #[error("this request already has another appointment booked")]

@@ -23,10 +23,11 @@ pub use call::{
 };
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
-    ConfirmSignature, DocumentToSign, EndCall, RecordCaseFileAccess, RecordConsent, RecordDocumentAccess, RecordNoShow,
-    RecordNotification, RecordRecordingAccess, RecordRecordingFailed, RecordRecordingStored,
-    RecordRegistryEntry, RequestDocuments, RequestManageLink, RequestSignature,
-    RescheduleAppointment, ReviewDocument, SignOnBehalf, StartCall, StartRecording, VerifyIdentity,
+    ConfirmSignature, DocumentToSign, EndCall, ErasePersonalData, RecordCaseFileAccess,
+    RecordConsent, RecordDocumentAccess, RecordNoShow, RecordNotification, RecordRecordingAccess,
+    RecordRecordingFailed, RecordRecordingStored, RecordRegistryEntry, RequestDocuments,
+    RequestManageLink, RequestSignature, RescheduleAppointment, ReviewDocument, SignOnBehalf,
+    StartCall, StartRecording, VerifyIdentity,
 };
 pub use documents::{
     AttachedDocument, DocumentMediaType, DocumentReview, MAX_DOCUMENT_REASON_CHARS,

@@ -47,7 +47,8 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
         | CitizenRequestEvent::CaseFileAccessed { .. }
-        | CitizenRequestEvent::ManageLinkRequested { .. } => None,
+        | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::PersonalDataErased { .. } => None,
     }
 }
 
@@ -73,11 +74,14 @@ pub fn document(
         "room": booking.room,
         "channel": booking.channel.as_str(),
         "language": booking.language.as_str(),
-        "citizen": {
-            "name": booking.citizen.name.as_str(),
-            "national_id": booking.citizen.national_id.as_str(),
-            "email": booking.citizen.email.as_str(),
-            "phone": booking.citizen.phone.as_ref().map(|p| p.as_str()),
+        "citizen": match booking.citizen.known() {
+            Some(citizen) => json!({
+                "name": citizen.name.as_str(),
+                "national_id": citizen.national_id.as_str(),
+                "email": citizen.email.as_str(),
+                "phone": citizen.phone.as_ref().map(|p| p.as_str()),
+            }),
+            None => json!({ "erased": true }),
         },
     });
     let extra = match event {

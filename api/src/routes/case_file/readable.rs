@@ -85,7 +85,11 @@ fn tr<'s>(language: Language, eu: &'s str, es: &'s str) -> &'s str {
 /// The page, as HTML.
 pub fn render(r: &Readable<'_>) -> String {
     let l = r.language;
-    let council = tr(l, "Vitoria-Gasteizko Udala", "Ayuntamiento de Vitoria-Gasteiz");
+    let council = tr(
+        l,
+        "Vitoria-Gasteizko Udala",
+        "Ayuntamiento de Vitoria-Gasteiz",
+    );
     let title = tr(l, "Zure espedientea", "Su expediente");
     let mut out = String::with_capacity(16 * 1024);
     let _ = write!(
@@ -170,7 +174,11 @@ fn facts(out: &mut String, rows: &[(&str, Option<String>)]) {
 fn procedure_name(r: &Readable<'_>, code: &str) -> String {
     ProcedureCode::parse(code)
         .ok()
-        .and_then(|c| r.catalogue.get(&c).map(|p| p.name.get(r.language).to_string()))
+        .and_then(|c| {
+            r.catalogue
+                .get(&c)
+                .map(|p| p.name.get(r.language).to_string())
+        })
         .unwrap_or_else(|| code.to_string())
 }
 
@@ -232,31 +240,54 @@ fn appointment(out: &mut String, r: &Readable<'_>) {
         if c.reason.is_empty() {
             format!("{} {by}", tr(l, "Nork:", "Por:"))
         } else {
-            format!("{} {by}. {} {}", tr(l, "Nork:", "Por:"), tr(l, "Arrazoia:", "Motivo:"), c.reason)
+            format!(
+                "{} {by}. {} {}",
+                tr(l, "Nork:", "Por:"),
+                tr(l, "Arrazoia:", "Motivo:"),
+                c.reason
+            )
         }
     });
     facts(
         out,
         &[
             (tr(l, "Espedientea", "Expediente"), Some(v.id.to_string())),
-            (tr(l, "Izapidea", "Trámite"), Some(procedure_name(r, &v.procedure))),
+            (
+                tr(l, "Izapidea", "Trámite"),
+                Some(procedure_name(r, &v.procedure)),
+            ),
             (tr(l, "Noiz", "Cuándo"), Some(when(r, v.slot.start))),
             (
                 tr(l, "Iraupena", "Duración"),
                 Some(format!("{} {}", v.slot.minutes, tr(l, "minutu", "minutos"))),
             ),
             (tr(l, "Gela", "Sala"), Some(v.room.to_string())),
-            (tr(l, "Bidea", "Canal"), Some(channel_text(l, &v.channel).to_string())),
-            (tr(l, "Egoera", "Estado"), Some(status_text(l, &v.status).to_string())),
+            (
+                tr(l, "Bidea", "Canal"),
+                Some(channel_text(l, &v.channel).to_string()),
+            ),
+            (
+                tr(l, "Egoera", "Estado"),
+                Some(status_text(l, &v.status).to_string()),
+            ),
             (tr(l, "Bertan behera uztea", "Anulación"), cancellation),
             (
                 tr(l, "Emaitza", "Resultado"),
                 v.outcome.as_deref().map(|o| outcome_from(l, o)),
             ),
             (tr(l, "Laburpena", "Resumen"), v.closing_summary.clone()),
-            (tr(l, "Erregistroko sarrera", "Asiento de registro"), v.registry_entry.clone()),
-            (tr(l, "Kanpoko erreferentzia", "Referencia externa"), v.external_reference.clone()),
-            (tr(l, "Noiz hartu zen", "Reservada el"), Some(when(r, v.booked_at))),
+            (
+                tr(l, "Erregistroko sarrera", "Asiento de registro"),
+                v.registry_entry.clone(),
+            ),
+            (
+                tr(l, "Kanpoko erreferentzia", "Referencia externa"),
+                v.external_reference.clone(),
+            ),
+            (
+                tr(l, "Noiz hartu zen", "Reservada el"),
+                Some(when(r, v.booked_at)),
+            ),
         ],
     );
     out.push_str("</section>\n");
@@ -266,12 +297,27 @@ fn citizen(out: &mut String, r: &Readable<'_>) {
     let l = r.language;
     let c = &r.view.citizen;
     section_start(out, "citizen", tr(l, "Zure datuak", "Sus datos"));
+    if c.erased {
+        none(
+            out,
+            tr(
+                l,
+                "Zure izena, NAN/AIZ, helbide elektronikoa eta telefonoa ezabatu egin dira, gordetzeko epea amaitu zelako.",
+                "Su nombre, DNI/NIE, correo electrónico y teléfono se borraron al acabar el plazo para guardarlos.",
+            ),
+        );
+        out.push_str("</section>\n");
+        return;
+    }
     facts(
         out,
         &[
             (tr(l, "Izena", "Nombre"), Some(c.name.clone())),
             (tr(l, "NAN/AIZ", "DNI/NIE"), Some(c.national_id.clone())),
-            (tr(l, "Helbide elektronikoa", "Correo electrónico"), Some(c.email.clone())),
+            (
+                tr(l, "Helbide elektronikoa", "Correo electrónico"),
+                Some(c.email.clone()),
+            ),
             (tr(l, "Telefonoa", "Teléfono"), c.phone.clone()),
             (
                 tr(l, "Hizkuntza", "Idioma"),
@@ -292,7 +338,12 @@ fn who(l: Language, actor: &str, role: &str) -> String {
         return format!("{id} ({})", role_text(l, role));
     }
     match role {
-        "municipal_sync" => tr(l, "udalaren hitzordu-sistema", "el sistema municipal de citas").to_string(),
+        "municipal_sync" => tr(
+            l,
+            "udalaren hitzordu-sistema",
+            "el sistema municipal de citas",
+        )
+        .to_string(),
         "recorder" => tr(l, "grabagailua", "el grabador").to_string(),
         _ => tr(l, "Arreta (automatikoki)", "Arreta (automáticamente)").to_string(),
     }
@@ -330,14 +381,21 @@ fn review_text(l: Language, document: &AttachedDocument) -> String {
         None => tr(l, "Berrikusteko", "Pendiente de revisión").to_string(),
         Some(review) if review.accepted => tr(l, "Onartua", "Aceptado").to_string(),
         Some(review) => match &review.reason {
-            Some(reason) => format!("{} {reason}", tr(l, "Baztertua. Arrazoia:", "Rechazado. Motivo:")),
+            Some(reason) => format!(
+                "{} {reason}",
+                tr(l, "Baztertua. Arrazoia:", "Rechazado. Motivo:")
+            ),
             None => tr(l, "Baztertua", "Rechazado").to_string(),
         },
     }
 }
 
 fn table_start(out: &mut String, caption: &str, headers: &[&str]) {
-    let _ = write!(out, "<table>\n<caption>{}</caption>\n<thead><tr>", escape(caption));
+    let _ = write!(
+        out,
+        "<table>\n<caption>{}</caption>\n<thead><tr>",
+        escape(caption)
+    );
     for header in headers {
         let _ = write!(out, "<th scope=\"col\">{}</th>", escape(header));
     }
@@ -380,7 +438,14 @@ fn documents(out: &mut String, r: &Readable<'_>) {
     }
     let list = r.case.documents();
     if list.is_empty() {
-        none(out, tr(l, "Ez dago dokumenturik espedientean.", "El expediente no tiene documentos."));
+        none(
+            out,
+            tr(
+                l,
+                "Ez dago dokumenturik espedientean.",
+                "El expediente no tiene documentos.",
+            ),
+        );
     } else {
         table_start(
             out,
@@ -434,7 +499,9 @@ fn signature_status(l: Language, s: &SignatureRecord) -> String {
         .to_string(),
         SignatureStatus::Signed => {
             let how = match s.method {
-                SigningMethod::OneTimeCode => tr(l, "posta bidezko kodearekin", "con el código del correo"),
+                SigningMethod::OneTimeCode => {
+                    tr(l, "posta bidezko kodearekin", "con el código del correo")
+                }
                 SigningMethod::ClerkOnBehalf => tr(
                     l,
                     "udal-langileak zure izenean, zure baimenarekin",
@@ -452,7 +519,14 @@ fn signatures(out: &mut String, r: &Readable<'_>) {
     section_start(out, "signatures", heading);
     let list = r.case.signatures();
     if list.is_empty() {
-        none(out, tr(l, "Ez da sinadurarik eskatu.", "No se ha pedido ninguna firma."));
+        none(
+            out,
+            tr(
+                l,
+                "Ez da sinadurarik eskatu.",
+                "No se ha pedido ninguna firma.",
+            ),
+        );
     } else {
         table_start(
             out,
@@ -467,7 +541,11 @@ fn signatures(out: &mut String, r: &Readable<'_>) {
         );
         for s in list {
             let registry = match (s.registry_number, s.registered_at) {
-                (Some(n), Some(at)) => format!("{} {n}, {}", escape(tr(l, "zk.", "n.º")), time_element(r, at)),
+                (Some(n), Some(at)) => format!(
+                    "{} {n}, {}",
+                    escape(tr(l, "zk.", "n.º")),
+                    time_element(r, at)
+                ),
                 (Some(n), None) => format!("{} {n}", escape(tr(l, "zk.", "n.º"))),
                 _ => String::new(),
             };
@@ -481,7 +559,9 @@ fn signatures(out: &mut String, r: &Readable<'_>) {
                     ),
                     escape(&s.addressee),
                     escape(&signature_status(l, s)),
-                    s.signed_at.map(|at| time_element(r, at)).unwrap_or_default(),
+                    s.signed_at
+                        .map(|at| time_element(r, at))
+                        .unwrap_or_default(),
                     registry,
                 ],
             );
@@ -497,7 +577,12 @@ fn access_what(l: Language, access: &AccessView) -> String {
         "document" => format!("{} «{subject}»", tr(l, "dokumentua", "el documento")),
         "recording" => tr(l, "deiaren grabazioa", "la grabación de la llamada").to_string(),
         "history" => tr(l, "espedientearen historia", "el historial del expediente").to_string(),
-        "export" => tr(l, "espediente osoaren esportazioa", "la exportación del expediente entero").to_string(),
+        "export" => tr(
+            l,
+            "espediente osoaren esportazioa",
+            "la exportación del expediente entero",
+        )
+        .to_string(),
         "case_file" => tr(l, "espedientearen kopia", "la copia del expediente").to_string(),
         other => other.to_string(),
     }
@@ -509,7 +594,14 @@ fn accesses(out: &mut String, r: &Readable<'_>) {
     section_start(out, "accesses", heading);
     let others: Vec<&AccessView> = r.accesses.iter().collect();
     if others.is_empty() {
-        none(out, tr(l, "Oraindik inork ez ditu ikusi.", "Todavía nadie los ha visto."));
+        none(
+            out,
+            tr(
+                l,
+                "Oraindik inork ez ditu ikusi.",
+                "Todavía nadie los ha visto.",
+            ),
+        );
     } else {
         table_start(
             out,
@@ -588,16 +680,28 @@ fn channel_of(l: Language, channel: Channel) -> &'static str {
 
 fn notification_text(l: Language, kind: NotificationKind) -> &'static str {
     match kind {
-        NotificationKind::Receipt => tr(l, "hitzorduaren egiaztagiria", "el justificante de la cita"),
+        NotificationKind::Receipt => {
+            tr(l, "hitzorduaren egiaztagiria", "el justificante de la cita")
+        }
         NotificationKind::Rescheduled => tr(l, "hitzorduaren aldaketa", "el cambio de la cita"),
         NotificationKind::Cancelled => tr(l, "bertan behera uztea", "la anulación"),
-        NotificationKind::UploadLink => tr(l, "dokumentuak igotzeko esteka", "el enlace para subir documentos"),
+        NotificationKind::UploadLink => tr(
+            l,
+            "dokumentuak igotzeko esteka",
+            "el enlace para subir documentos",
+        ),
         NotificationKind::Reminder => tr(l, "gogorarazpena", "el recordatorio"),
         NotificationKind::CallLink => tr(l, "deirako esteka", "el enlace de la llamada"),
         NotificationKind::Summary => tr(l, "egindakoaren laburpena", "el resumen de lo hecho"),
         NotificationKind::SignCode => tr(l, "sinatzeko kodea", "el código para firmar"),
-        NotificationKind::RegistryReceipt => tr(l, "erregistroko agiria", "el justificante de registro"),
-        NotificationKind::ManageLink => tr(l, "hitzordua kudeatzeko esteka", "el enlace para gestionar la cita"),
+        NotificationKind::RegistryReceipt => {
+            tr(l, "erregistroko agiria", "el justificante de registro")
+        }
+        NotificationKind::ManageLink => tr(
+            l,
+            "hitzordua kudeatzeko esteka",
+            "el enlace para gestionar la cita",
+        ),
     }
 }
 
@@ -610,7 +714,11 @@ fn identity_text(l: Language, method: IdentityMethod) -> &'static str {
         ),
         IdentityMethod::Clave => "Cl@ve",
         IdentityMethod::Bakq => "BakQ",
-        IdentityMethod::Certificate => tr(l, "ziurtagiri elektronikoarekin", "con certificado electrónico"),
+        IdentityMethod::Certificate => tr(
+            l,
+            "ziurtagiri elektronikoarekin",
+            "con certificado electrónico",
+        ),
     }
 }
 
@@ -636,7 +744,10 @@ fn sentence(
     };
     let because = |why: Option<&str>| match why {
         Some(why) => format!(" {} {why}", tr(l, "Arrazoia:", "Motivo:")),
-        None => format!(" {}", tr(l, "Ez zuen arrazoirik eman.", "No indicó el motivo.")),
+        None => format!(
+            " {}",
+            tr(l, "Ez zuen arrazoirik eman.", "No indicó el motivo.")
+        ),
     };
     use CitizenRequestEvent as E;
     match event {
@@ -710,7 +821,11 @@ fn sentence(
             documents, due_at, ..
         } => format!(
             "{} {}. {} {}.",
-            tr(l, "Dokumentuak eskatu zaizkizu:", "Se le pidieron documentos:"),
+            tr(
+                l,
+                "Dokumentuak eskatu zaizkizu:",
+                "Se le pidieron documentos:"
+            ),
             documents
                 .iter()
                 .map(|d| d.label.get(l))
@@ -721,12 +836,20 @@ fn sentence(
         ),
         E::NotificationSent { kind, .. } => format!(
             "{} {}.",
-            tr(l, "Mezu bat bidali zaizu posta elektronikoz:", "Se le envió por correo electrónico"),
+            tr(
+                l,
+                "Mezu bat bidali zaizu posta elektronikoz:",
+                "Se le envió por correo electrónico"
+            ),
             notification_text(l, *kind)
         ),
         E::DocumentAttached { file_name, .. } => format!(
             "{} «{file_name}».",
-            tr(l, "Dokumentu bat gehitu da espedientera:", "Se añadió al expediente el documento")
+            tr(
+                l,
+                "Dokumentu bat gehitu da espedientera:",
+                "Se añadió al expediente el documento"
+            )
         ),
         E::DocumentReviewed {
             document_id,
@@ -777,7 +900,11 @@ fn sentence(
         } => {
             let mut text = format!(
                 "{} ({failed_attempts}).",
-                tr(l, "Sinatzeko kode okerra idatzi da", "Se escribió un código de firma incorrecto")
+                tr(
+                    l,
+                    "Sinatzeko kode okerra idatzi da",
+                    "Se escribió un código de firma incorrecto"
+                )
             );
             if *locked {
                 let _ = write!(
@@ -795,11 +922,19 @@ fn sentence(
         ),
         E::RegistryEntryMade { number, .. } => format!(
             "{} {number}.",
-            tr(l, "Erregistroan sartu da. Zenbakia:", "Se anotó en el registro con el número")
+            tr(
+                l,
+                "Erregistroan sartu da. Zenbakia:",
+                "Se anotó en el registro con el número"
+            )
         ),
         E::CallStarted { room, .. } => format!(
             "{} {room}).",
-            tr(l, "Bideo-deia hasi da (gela:", "Empezó la videollamada (sala")
+            tr(
+                l,
+                "Bideo-deia hasi da (gela:",
+                "Empezó la videollamada (sala"
+            )
         ),
         E::RecordingConsentGiven { .. } => tr(
             l,
@@ -819,13 +954,19 @@ fn sentence(
             "Usted retiró su permiso para grabar la llamada.",
         )
         .to_string(),
-        E::CallEnded { .. } => tr(l, "Bideo-deia amaitu da.", "Terminó la videollamada.").to_string(),
+        E::CallEnded { .. } => {
+            tr(l, "Bideo-deia amaitu da.", "Terminó la videollamada.").to_string()
+        }
         E::RecordingStarted { .. } => {
             tr(l, "Grabazioa hasi da.", "Empezó la grabación.").to_string()
         }
         E::RecordingStored { stored, .. } => format!(
             "{} ({}). {} {}.",
-            tr(l, "Grabazioaren fitxategi bat gorde da", "Se guardó un archivo de la grabación"),
+            tr(
+                l,
+                "Grabazioaren fitxategi bat gorde da",
+                "Se guardó un archivo de la grabación"
+            ),
             participant_text(l, stored.participant),
             tr(l, "Gorde arte:", "Se guarda hasta el"),
             when(r, stored.retain_until)
@@ -838,7 +979,11 @@ fn sentence(
         .to_string(),
         E::RecordingAccessed { why, .. } => format!(
             "{}{}",
-            tr(l, "Deiaren grabazioa ikusi da.", "Se vio la grabación de la llamada."),
+            tr(
+                l,
+                "Deiaren grabazioa ikusi da.",
+                "Se vio la grabación de la llamada."
+            ),
             because(Some(why))
         ),
         E::CaseFileAccessed { what, why, .. } => format!(
@@ -862,6 +1007,12 @@ fn sentence(
             },
             because(why.as_deref())
         ),
+        E::PersonalDataErased { .. } => tr(
+            l,
+            "Zure datu pertsonalak ezabatu dira, gordetzeko epea amaitu delako.",
+            "Se borraron sus datos personales al acabar el plazo para guardarlos.",
+        )
+        .to_string(),
         E::ManageLinkRequested { .. } => tr(
             l,
             "Hitzordua kudeatzeko esteka berriro eskatu duzu.",
@@ -880,9 +1031,15 @@ mod tests {
         let policy = content_security_policy();
         let digest = Sha256::digest(STYLE.as_bytes());
         let hash = base64::engine::general_purpose::STANDARD.encode(digest);
-        assert!(policy.contains(&format!("style-src 'sha256-{hash}';")), "{policy}");
+        assert!(
+            policy.contains(&format!("style-src 'sha256-{hash}';")),
+            "{policy}"
+        );
         assert!(policy.starts_with("default-src 'none';"), "{policy}");
-        assert!(!policy.contains("script-src") && !policy.contains("'unsafe"), "{policy}");
+        assert!(
+            !policy.contains("script-src") && !policy.contains("'unsafe"),
+            "{policy}"
+        );
         assert!(policy.ends_with("; frame-ancestors 'none'"), "{policy}");
         // A `<meta>` cannot carry frame-ancestors (browsers ignore it there, with a warning).
         assert!(!meta_policy().contains("frame-ancestors"));
@@ -891,8 +1048,17 @@ mod tests {
     #[test]
     fn people_are_named_as_the_citizen_reads_them() {
         assert_eq!(who(Language::Eu, "citizen:r", "citizen"), "zuk");
-        assert_eq!(who(Language::Es, "staff:auditor-01", "auditor"), "auditor-01 (auditoría)");
-        assert_eq!(who(Language::Eu, "staff:clerk-07", "clerk"), "clerk-07 (udal-langilea)");
-        assert_eq!(who(Language::Es, "system:mail", "system"), "Arreta (automáticamente)");
+        assert_eq!(
+            who(Language::Es, "staff:auditor-01", "auditor"),
+            "auditor-01 (auditoría)"
+        );
+        assert_eq!(
+            who(Language::Eu, "staff:clerk-07", "clerk"),
+            "clerk-07 (udal-langilea)"
+        );
+        assert_eq!(
+            who(Language::Es, "system:mail", "system"),
+            "Arreta (automáticamente)"
+        );
     }
 }

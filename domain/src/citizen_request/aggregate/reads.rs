@@ -21,13 +21,11 @@ impl CitizenRequest {
         }
         let why = match command.why.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(text) => Some(
-                check_text(text, MAX_CASE_READ_REASON_CHARS, false).ok_or(
-                    CitizenRequestError::CaseReadReason {
-                        max: MAX_CASE_READ_REASON_CHARS,
-                    },
-                )?,
-            ),
+            Some(text) => Some(check_text(text, MAX_CASE_READ_REASON_CHARS, false).ok_or(
+                CitizenRequestError::CaseReadReason {
+                    max: MAX_CASE_READ_REASON_CHARS,
+                },
+            )?),
         };
         if !CaseRead::is_recorded(command.role) {
             return Ok(vec![]);

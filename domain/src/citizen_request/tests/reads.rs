@@ -27,7 +27,11 @@ fn accessed(what: CaseRead, role: Role, why: Option<&str>) -> CitizenRequestEven
 fn a_staff_read_of_the_history_is_recorded_with_who_what_and_why() {
     Case::with(())
         .given(vec![booked()])
-        .when(read(CaseRead::History, Role::Auditor, Some(" complaint 2027/14 ")))
+        .when(read(
+            CaseRead::History,
+            Role::Auditor,
+            Some(" complaint 2027/14 "),
+        ))
         .then_expect_events(vec![accessed(
             CaseRead::History,
             Role::Auditor,
