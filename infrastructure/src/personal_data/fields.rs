@@ -78,12 +78,12 @@ pub fn seal_event(
         *value = json!({ "sealed": sealed });
     }
     let network = take_network(metadata);
-    if !network.is_empty() {
-        if let (CaseKey::Open(key), Some(map)) = (key, metadata.as_object_mut()) {
-            let plain = serde_json::to_vec(&network)?;
-            let sealed = key.seal(&network_context(aggregate_id), &plain)?;
-            map.insert(SEALED_NETWORK.into(), Value::String(sealed));
-        }
+    if let (false, CaseKey::Open(key), Some(map)) =
+        (network.is_empty(), key, metadata.as_object_mut())
+    {
+        let plain = serde_json::to_vec(&network)?;
+        let sealed = key.seal(&network_context(aggregate_id), &plain)?;
+        map.insert(SEALED_NETWORK.into(), Value::String(sealed));
     }
     Ok(())
 }
