@@ -208,7 +208,8 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
         | CitizenRequestEvent::RecordingStarted { .. }
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
-        | CitizenRequestEvent::RecordingAccessed { .. } => NotificationPlan::default(),
+        | CitizenRequestEvent::RecordingAccessed { .. }
+        | CitizenRequestEvent::CaseFileAccessed { .. } => NotificationPlan::default(),
     }
 }
 

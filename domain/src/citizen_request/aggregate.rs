@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 mod calling;
 mod erasure;
 mod links;
+mod reads;
 mod sharing;
 mod signing;
 
@@ -545,6 +546,7 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::RecordRecordingStored(c) => self.record_recording_stored(c)?,
             CitizenRequestCommand::RecordRecordingFailed(c) => self.record_recording_failed(c)?,
             CitizenRequestCommand::RecordRecordingAccess(c) => self.record_recording_access(c)?,
+            CitizenRequestCommand::RecordCaseFileAccess(c) => self.record_case_file_access(c)?,
             CitizenRequestCommand::RequestManageLink(c) => self.request_manage_link(c)?,
             CitizenRequestCommand::ErasePersonalData(c) => self.erase_personal_data(c)?,
         };
@@ -642,7 +644,8 @@ impl Aggregate for CitizenRequest {
                     });
                 }
             }
-            CitizenRequestEvent::DocumentAccessed { .. } => {}
+            CitizenRequestEvent::DocumentAccessed { .. }
+            | CitizenRequestEvent::CaseFileAccessed { .. } => {}
             signing @ (CitizenRequestEvent::IdentityVerified { .. }
             | CitizenRequestEvent::SignatureRequested { .. }
             | CitizenRequestEvent::SignatureCodeRejected { .. }
