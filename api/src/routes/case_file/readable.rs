@@ -787,7 +787,8 @@ fn sentence(
                 tr(l, "Hitzordua bertan behera utzi da", "Cita anulada"),
                 tr(l, "nork:", "por")
             );
-            if !reason.is_empty() {
+            // An erased reason went with the citizen's data: nothing to say.
+            if let Some(reason) = reason.known().filter(|r| !r.is_empty()) {
                 text.push_str(&because(Some(reason)));
             }
             text
