@@ -202,7 +202,9 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
         | CitizenRequestEvent::RecordingStarted { .. }
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
-        | CitizenRequestEvent::RecordingAccessed { .. } => NotificationPlan::default(),
+        | CitizenRequestEvent::RecordingAccessed { .. }
+        | CitizenRequestEvent::DocumentPurged { .. }
+        | CitizenRequestEvent::RecordingPurged { .. } => NotificationPlan::default(),
     }
 }
 

@@ -188,7 +188,9 @@ pub fn apply(
                 | CitizenRequestEvent::RecordingStored { .. }
                 | CitizenRequestEvent::RecordingFailed { .. }
                 | CitizenRequestEvent::RecordingAccessed { .. }
-                | CitizenRequestEvent::ManageLinkRequested { .. } => {}
+                | CitizenRequestEvent::ManageLinkRequested { .. }
+                | CitizenRequestEvent::DocumentPurged { .. }
+                | CitizenRequestEvent::RecordingPurged { .. } => {}
             }
             summary.updated_at = at;
             summary

@@ -155,7 +155,9 @@ pub fn change(
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
-        | CitizenRequestEvent::ManageLinkRequested { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::DocumentPurged { .. }
+        | CitizenRequestEvent::RecordingPurged { .. } => on_case_day(Counters::default()),
     }
 }
 

@@ -6,6 +6,7 @@ use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, RequestedDocumen
 use super::identity::{IdentityEvidence, IdentityMethod};
 use super::signature::{OnBehalfConsent, RequestForm, SignableKind, SigningMethod};
 use crate::notification::{NotificationChannel, NotificationKind};
+use crate::retention::RetentionPeriods;
 use crate::slot::Slot;
 use crate::values::{Language, ProcedureCode};
 
@@ -232,6 +233,24 @@ pub struct RecordRecordingAccess {
     pub at: DateTime<Utc>,
 }
 
+/// Record that a document's stored version was deleted. `periods` is the retention schedule of
+/// the case's procedure: the case checks with it that the document was due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeDocument {
+    pub document_id: uuid::Uuid,
+    pub periods: RetentionPeriods,
+    pub at: DateTime<Utc>,
+}
+
+/// Record that one file of a recording was deleted (see [`PurgeDocument`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeRecording {
+    pub recording_id: uuid::Uuid,
+    pub object_key: String,
+    pub periods: RetentionPeriods,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CitizenRequestCommand {
     Book(BookAppointment),
@@ -257,4 +276,6 @@ pub enum CitizenRequestCommand {
     RecordRecordingFailed(RecordRecordingFailed),
     RecordRecordingAccess(RecordRecordingAccess),
     RequestManageLink(RequestManageLink),
+    PurgeDocument(PurgeDocument),
+    PurgeRecording(PurgeRecording),
 }

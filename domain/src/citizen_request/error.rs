@@ -92,4 +92,16 @@ pub enum CitizenRequestError {
     RecordingNotFound(uuid::Uuid),
     #[error("the recording record is inconsistent: {0}")]
     RecordingRecord(&'static str),
+    #[error("the case has not ended: nothing of it is purged before")]
+    CaseNotEnded,
+    #[error("not due for purge before {due_at}")]
+    NotDueForPurge {
+        due_at: chrono::DateTime<chrono::Utc>,
+    },
+    #[error("already purged")]
+    AlreadyPurged,
+    #[error("document {0} was purged at the end of its retention")]
+    DocumentPurged(uuid::Uuid),
+    #[error("this file of recording {0} was purged at the end of its retention")]
+    RecordingPurged(uuid::Uuid),
 }

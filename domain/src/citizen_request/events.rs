@@ -275,6 +275,22 @@ pub enum CitizenRequestEvent {
     ManageLinkRequested {
         requested_at: DateTime<Utc>,
     },
+    /// The document's stored version was deleted from the documents bucket once the retention
+    /// schedule and its own lock allowed it. Its record stays; its bytes are gone.
+    DocumentPurged {
+        document_id: uuid::Uuid,
+        object_key: String,
+        version_id: String,
+        purged_at: DateTime<Utc>,
+    },
+    /// One file of a recording was deleted from the recordings bucket once the retention
+    /// schedule and its own lock (at least four years) allowed it.
+    RecordingPurged {
+        recording_id: uuid::Uuid,
+        object_key: String,
+        version_id: String,
+        purged_at: DateTime<Utc>,
+    },
 }
 
 /// One document the clerk asks for, named in both languages.
@@ -311,6 +327,8 @@ impl DomainEvent for CitizenRequestEvent {
             Self::RecordingFailed { .. } => "RecordingFailed",
             Self::RecordingAccessed { .. } => "RecordingAccessed",
             Self::ManageLinkRequested { .. } => "ManageLinkRequested",
+            Self::DocumentPurged { .. } => "DocumentPurged",
+            Self::RecordingPurged { .. } => "RecordingPurged",
         }
         .to_string()
     }

@@ -13,7 +13,7 @@ mod tests;
 
 pub use aggregate::{
     Booking, CaseStatus, CitizenRequest, Identification, MAX_DOCUMENT_LABEL_CHARS,
-    MAX_REQUESTED_DOCUMENTS,
+    MAX_REQUESTED_DOCUMENTS, PurgedObject,
 };
 pub use call::{
     CallRecord, ConsentDecision, ConsentState, ConsentWording, FailedRecording,
@@ -22,10 +22,11 @@ pub use call::{
 };
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
-    ConfirmSignature, DocumentToSign, EndCall, RecordConsent, RecordDocumentAccess, RecordNoShow,
-    RecordNotification, RecordRecordingAccess, RecordRecordingFailed, RecordRecordingStored,
-    RecordRegistryEntry, RequestDocuments, RequestManageLink, RequestSignature,
-    RescheduleAppointment, ReviewDocument, SignOnBehalf, StartCall, StartRecording, VerifyIdentity,
+    ConfirmSignature, DocumentToSign, EndCall, PurgeDocument, PurgeRecording, RecordConsent,
+    RecordDocumentAccess, RecordNoShow, RecordNotification, RecordRecordingAccess,
+    RecordRecordingFailed, RecordRecordingStored, RecordRegistryEntry, RequestDocuments,
+    RequestManageLink, RequestSignature, RescheduleAppointment, ReviewDocument, SignOnBehalf,
+    StartCall, StartRecording, VerifyIdentity,
 };
 pub use documents::{
     AttachedDocument, DocumentMediaType, DocumentReview, MAX_DOCUMENT_REASON_CHARS,

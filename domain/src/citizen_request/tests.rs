@@ -11,6 +11,7 @@ type Case = TestFramework<CitizenRequest>;
 
 mod calling;
 mod links;
+mod retention;
 mod signing;
 
 fn t(h: u32, m: u32) -> DateTime<Utc> {

@@ -46,7 +46,9 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
-        | CitizenRequestEvent::ManageLinkRequested { .. } => None,
+        | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::DocumentPurged { .. }
+        | CitizenRequestEvent::RecordingPurged { .. } => None,
     }
 }
 
