@@ -23,6 +23,7 @@ pub mod object_store;
 pub mod projector;
 pub mod read_models;
 pub mod reconciler;
+pub mod retention;
 pub mod retry;
 pub mod rounds;
 pub mod sealing;

@@ -17,6 +17,7 @@ fn policy() -> BucketPolicy {
     BucketPolicy {
         recordings_retention_days: 1461,
         documents_retention_days: 30,
+        short_documents_lock_seconds: None,
     }
 }
 
