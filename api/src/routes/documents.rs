@@ -481,6 +481,7 @@ pub struct ContentQuery {
             content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"), (DocumentBytes = "text/plain; charset=utf-8"))),
         (status = 400, description = "`why` missing", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such document in this case (for a sign link: none put up for signature)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 410, description = "The document was purged at the end of its retention (`document-purged`): its record stays, its bytes are gone", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`why` empty or too long", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Object storage unavailable (the access is still recorded)", body = ProblemBody, content_type = "application/problem+json"),
         CaseAccessProblems,
