@@ -307,9 +307,13 @@ impl<R: Roles, P: Purposes> FromRequestParts<AppState> for CaseCaller<R, P> {
                 // The event store, not a read model that may lag a close or a cancel, decides
                 // whether the link still works.
                 let mut conn = state.pool.acquire().await?;
-                let current = read_models::case_summary_from_events(&mut conn, request_id)
-                    .await?
-                    .ok_or(ApiError::NotFound)?;
+                let current = read_models::case_summary_from_events(
+                    &mut conn,
+                    state.booking.personal(),
+                    request_id,
+                )
+                .await?
+                .ok_or(ApiError::NotFound)?;
                 // A read (GET) of a closed case still works with the manage link.
                 let check = if parts.method == axum::http::Method::GET {
                     check_link_reading

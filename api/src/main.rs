@@ -372,11 +372,18 @@ async fn projections(settings: Settings, command: ProjectionsCommand) -> Result<
                     found
                 }
             };
+            let personal = infrastructure::personal_data::PersonalData::from_settings(&settings)
+                .map_err(|e| e.to_string())?;
             for p in chosen {
                 let started = std::time::Instant::now();
-                let events = projector::rebuild(&pool, p.as_ref(), settings.projections.batch_size)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let events = projector::rebuild(
+                    &pool,
+                    &personal,
+                    p.as_ref(),
+                    settings.projections.batch_size,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
                 let seconds = started.elapsed().as_secs_f64();
                 println!(
                     "{}: rebuilt from {events} events in {seconds:.3} s ({:.0} events/s)",

@@ -550,6 +550,23 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
                 "Esta solicitud no tiene cita reservada.",
             ),
         ),
+        CitizenRequestError::CaseNotEnded => conflict(
+            "case-not-ended",
+            Bilingual::new("Espedientea ez da amaitu", "El expediente no ha terminado"),
+            Bilingual::new(
+                "Datu pertsonalak espedientea amaitu ondoren baino ezin dira ezabatu.",
+                "Los datos personales solo se borran una vez terminado el expediente.",
+            ),
+        ),
+        CitizenRequestError::PersonalDataErased => problem(
+            S::GONE,
+            "personal-data-erased",
+            Bilingual::new("Datu pertsonalak ezabatuta", "Datos personales borrados"),
+            Bilingual::new(
+                "Espediente honetako herritarraren datuak ezabatu egin ziren, gordetzeko epea amaitu zelako.",
+                "Los datos del ciudadano en este expediente se borraron al terminar su plazo de conservación.",
+            ),
+        ),
         CitizenRequestError::AlreadyBooked => conflict(
             "already-booked",
             Bilingual::new("Dagoeneko erreserbatuta", "Ya reservada"),
@@ -720,8 +737,7 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
         | CitizenRequestError::ConsentWording { .. }
         | CitizenRequestError::RecordingNotFound(_)
         | CitizenRequestError::RecordingRecord(_) => calls::request_problem(error),
-        CitizenRequestError::CaseNotEnded
-        | CitizenRequestError::NotDueForPurge { .. }
+        CitizenRequestError::NotDueForPurge { .. }
         | CitizenRequestError::AlreadyPurged
         | CitizenRequestError::DocumentPurged(_)
         | CitizenRequestError::RecordingPurged(_) => retention::request_problem(error),

@@ -303,6 +303,15 @@ fn is_bare_error(response: &Response) -> bool {
     (status.is_client_error() || status.is_server_error()) && !already_problem
 }
 
+impl From<infrastructure::global_log::LogError> for ApiError {
+    fn from(error: infrastructure::global_log::LogError) -> Self {
+        match error {
+            infrastructure::global_log::LogError::Database(e) => e.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<infrastructure::read_models::ReadError> for ApiError {
     fn from(error: infrastructure::read_models::ReadError) -> Self {
         match error {

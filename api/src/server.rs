@@ -14,6 +14,7 @@ use infrastructure::config::{Profile, Settings};
 use infrastructure::database;
 use infrastructure::mail::{MailReactor, MailSender, MailTransport, TransportKind};
 use infrastructure::municipal::{WebhookReactor, WebhookSender};
+use infrastructure::personal_data::PersonalData;
 use infrastructure::projector::{self, ProjectorRunner};
 use infrastructure::reconciler::Reconciler;
 use infrastructure::signing::{IdTokenVerifier, RegistryReactor, RegistryRecorder, SigningService};
@@ -45,6 +46,8 @@ pub enum StartError {
     MailReactor(sqlx::Error),
     #[error("server: {0}")]
     Serve(std::io::Error),
+    #[error(transparent)]
+    PersonalData(#[from] infrastructure::personal_data::PersonalDataError),
 }
 
 pub async fn connect(settings: &Settings) -> Result<PgPool, StartError> {
@@ -66,6 +69,7 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
         calendar,
         catalogue,
         Arc::new(SystemClock),
+        PersonalData::from_settings(&settings)?,
     ));
     let authenticator = Arc::new(Authenticator::from_settings(&settings)?);
     let rate_limiter = Arc::new(RateLimiter::new(&settings.rate_limits));
@@ -182,6 +186,7 @@ pub async fn webhooks(
         .map_err(StartError::MailReactor)?;
     let reactor = WebhookReactor {
         source: settings.source.clone(),
+        personal: state.booking.personal().clone(),
     };
     Ok(Some((reactor, sender)))
 }
@@ -213,7 +218,9 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     };
     // The registry numbers every signed document from the start of the log: it is never started
     // at the end, and never rebuilt.
-    projectors.push(Arc::new(RegistryReactor));
+    projectors.push(Arc::new(RegistryReactor {
+        personal: state.booking.personal().clone(),
+    }));
     let registry = RegistryRecorder {
         pool: pool.clone(),
         booking: state.booking.clone(),
@@ -223,6 +230,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     .spawn(stopped.clone());
     let projectors = ProjectorRunner {
         pool: pool.clone(),
+        personal: state.booking.personal().clone(),
         projectors,
         batch: settings.projections.batch_size,
         poll: Duration::from_millis(settings.projections.poll_interval_ms),

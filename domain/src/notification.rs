@@ -180,6 +180,12 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
             drop_pending: vec![],
             send: vec![now(NotificationKind::ManageLink, *requested_at)],
         },
+        // Without the address on file nothing can be sent any more: whatever is still queued
+        // goes.
+        CitizenRequestEvent::PersonalDataErased { .. } => NotificationPlan {
+            drop_pending: NotificationKind::ALL.to_vec(),
+            send: vec![],
+        },
         // Once the call is open, a reminder or call link still queued is too late.
         CitizenRequestEvent::CallStarted { .. } => NotificationPlan {
             drop_pending: vec![NotificationKind::Reminder, NotificationKind::CallLink],
@@ -280,7 +286,7 @@ mod plan_tests {
     use crate::citizen_request::{CancelledBy, CaseOutcome, Channel, Citizen, RequestedDocument};
     use crate::procedure::Bilingual;
     use crate::slot::Slot;
-    use crate::values::{CitizenName, Email, Language, NationalId, ProcedureCode};
+    use crate::values::{CitizenName, Email, Language, NationalId, Personal, ProcedureCode};
 
     fn policy() -> NotificationPolicy {
         NotificationPolicy {
@@ -304,12 +310,12 @@ mod plan_tests {
             room: 1,
             channel: Channel::Web,
             language: Language::Eu,
-            citizen: Citizen {
+            citizen: Personal::Known(Citizen {
                 name: CitizenName::parse("Miren Etxeberria").expect("name"),
                 national_id: NationalId::parse("12345678Z").expect("dni"),
                 email: Email::parse("miren@example.org").expect("email"),
                 phone: None,
-            },
+            }),
             external_reference: None,
             booked_at: at,
         }

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::command_bus::{CommandBus, CommandError, Outcome};
+use crate::personal_data::PersonalData;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BookingError {
@@ -98,6 +99,7 @@ pub struct BookingService {
     calendar: Arc<ServiceCalendar>,
     catalogue: Arc<Catalogue>,
     clock: Arc<dyn Clock>,
+    personal: PersonalData,
 }
 
 impl BookingService {
@@ -106,18 +108,25 @@ impl BookingService {
         calendar: Arc<ServiceCalendar>,
         catalogue: Arc<Catalogue>,
         clock: Arc<dyn Clock>,
+        personal: PersonalData,
     ) -> Self {
         let services = AgendaServices {
             calendar: calendar.clone(),
             catalogue: catalogue.clone(),
         };
         Self {
-            requests: CommandBus::new(pool.clone(), ()),
-            agendas: CommandBus::new(pool, services),
+            requests: CommandBus::new(pool.clone(), personal.clone(), ()),
+            agendas: CommandBus::new(pool, personal.clone(), services),
             calendar,
             catalogue,
             clock,
+            personal,
         }
+    }
+
+    /// Seals and opens the citizen's data in the events this service writes and reads.
+    pub fn personal(&self) -> &PersonalData {
+        &self.personal
     }
 
     pub fn calendar(&self) -> &ServiceCalendar {

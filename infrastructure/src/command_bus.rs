@@ -15,9 +15,10 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::{EventStoreAggregateContext, PersistedEventStore};
 use cqrs_es::{Aggregate, AggregateError, EventStore};
 use domain::metadata::EventMetadata;
-use postgres_es::PostgresEventRepository;
 use rand::Rng;
 use sqlx::PgPool;
+
+use crate::personal_data::{PersonalData, SealedRepository};
 use tokio::sync::Mutex;
 
 const LOCK_STRIPES: usize = 256;
@@ -59,7 +60,7 @@ pub struct Outcome<A: Aggregate> {
 }
 
 pub struct CommandBus<A: Aggregate> {
-    store: PersistedEventStore<PostgresEventRepository, A>,
+    store: PersistedEventStore<SealedRepository, A>,
     services: A::Services,
     locks: Arc<Vec<Mutex<()>>>,
 }
@@ -69,9 +70,11 @@ where
     A: Aggregate + Clone,
     A::Command: Clone,
 {
-    pub fn new(pool: PgPool, services: A::Services) -> Self {
+    /// Events go through `personal`, which seals the citizen's data as they are stored and
+    /// opens it as they are loaded.
+    pub fn new(pool: PgPool, personal: PersonalData, services: A::Services) -> Self {
         Self {
-            store: PersistedEventStore::new_event_store(PostgresEventRepository::new(pool)),
+            store: PersistedEventStore::new_event_store(SealedRepository::new(pool, personal)),
             services,
             locks: Arc::new((0..LOCK_STRIPES).map(|_| Mutex::new(())).collect()),
         }

@@ -88,6 +88,8 @@ pub struct Settings {
     /// How long documents, recordings and personal data are kept after a case ends.
     #[serde(default)]
     pub retention: crate::retention::RetentionSettings,
+    /// The key that wraps each case's personal-data key (crypto-shredding).
+    pub personal_data: crate::personal_data::PersonalDataSettings,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -447,6 +449,7 @@ impl Default for Settings {
             cors: crate::cors::CorsSettings::default(),
             booking_guard: crate::booking_guard::BookingGuardSettings::default(),
             retention: crate::retention::RetentionSettings::default(),
+            personal_data: crate::personal_data::PersonalDataSettings::default(),
         }
     }
 }
@@ -569,7 +572,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 25] = [
+const TOP_LEVEL_KEYS: [&str; 26] = [
     "profile",
     "listen",
     "database_url",
@@ -595,6 +598,7 @@ const TOP_LEVEL_KEYS: [&str; 25] = [
     "cors",
     "booking_guard",
     "retention",
+    "personal_data",
 ];
 
 impl Settings {

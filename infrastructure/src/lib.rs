@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod mail;
 pub mod municipal;
 pub mod object_store;
+pub mod personal_data;
 pub mod projector;
 pub mod read_models;
 pub mod reconciler;

@@ -14,7 +14,7 @@ use uuid::Uuid;
 const CASE_COLUMNS: &str = "request_id, version, events_applied, status, procedure_code, slot_start, \
     slot_minutes, room, channel, language, citizen_name, citizen_national_id, citizen_email, \
     citizen_phone, external_reference, reschedule_count, cancellation_reason, cancelled_by, outcome, \
-    closing_summary, registry_entry, booked_at, updated_at";
+    closing_summary, registry_entry, booked_at, updated_at, personal_data_erased";
 
 pub async fn case_summary(
     conn: &mut PgConnection,
@@ -59,6 +59,7 @@ fn case_from_row(row: &PgRow) -> Result<CaseSummary, sqlx::Error> {
         citizen_national_id: row.try_get("citizen_national_id")?,
         citizen_email: row.try_get("citizen_email")?,
         citizen_phone: row.try_get("citizen_phone")?,
+        personal_data_erased: row.try_get("personal_data_erased")?,
         external_reference: row.try_get("external_reference")?,
         reschedule_count: row.try_get("reschedule_count")?,
         cancellation_reason: row.try_get("cancellation_reason")?,
@@ -188,16 +189,29 @@ pub enum ReadError {
     Database(#[from] sqlx::Error),
     #[error(transparent)]
     Fold(#[from] projections::case_summary::FoldLogError),
+    #[error(transparent)]
+    PersonalData(#[from] crate::personal_data::PersonalDataError),
+}
+
+impl From<crate::global_log::LogError> for ReadError {
+    fn from(error: crate::global_log::LogError) -> Self {
+        match error {
+            crate::global_log::LogError::Database(e) => Self::Database(e),
+            crate::global_log::LogError::PersonalData(e) => Self::PersonalData(e),
+        }
+    }
 }
 
 /// The case summary folded straight from the case's events, as the projector would write it.
 /// Used to answer commands with the version just written, whatever the projection's lag.
 pub async fn case_summary_from_events(
     conn: &mut PgConnection,
+    personal: &crate::personal_data::PersonalData,
     request_id: Uuid,
 ) -> Result<Option<CaseSummary>, ReadError> {
     let events = crate::global_log::aggregate_events(
         conn,
+        personal,
         <domain::citizen_request::CitizenRequest as cqrs_es::Aggregate>::TYPE,
         &request_id.to_string(),
         None,

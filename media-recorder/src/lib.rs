@@ -39,6 +39,8 @@ pub enum StartError {
     Auth(#[from] infrastructure::tokens::AuthSetupError),
     #[error("spool {0}: {1}")]
     Spool(String, std::io::Error),
+    #[error(transparent)]
+    PersonalData(#[from] infrastructure::personal_data::PersonalDataError),
 }
 
 /// Everything the recorder runs on, from the settings: the database (never created nor
@@ -59,6 +61,7 @@ pub async fn start(settings: &Settings) -> Result<whip::WhipState, StartError> {
         calendar,
         catalogue,
         Arc::new(SystemClock),
+        infrastructure::personal_data::PersonalData::from_settings(settings)?,
     ));
     let objects = infrastructure::object_store::open_checked(settings).await?;
     let authenticator = Arc::new(Authenticator::from_settings(settings)?);

@@ -24,6 +24,8 @@ pub struct CaseSummary {
     pub citizen_national_id: String,
     pub citizen_email: String,
     pub citizen_phone: Option<String>,
+    /// The citizen's data was erased: the four fields above are empty.
+    pub personal_data_erased: bool,
     pub external_reference: Option<String>,
     pub reschedule_count: i32,
     pub cancellation_reason: Option<String>,
@@ -116,10 +118,23 @@ pub fn apply(
             room: i16::from(*room),
             channel: channel.as_str().to_string(),
             language: language.as_str().to_string(),
-            citizen_name: citizen.name.as_str().to_string(),
-            citizen_national_id: citizen.national_id.as_str().to_string(),
-            citizen_email: citizen.email.as_str().to_string(),
-            citizen_phone: citizen.phone.as_ref().map(|p| p.as_str().to_string()),
+            citizen_name: citizen
+                .known()
+                .map(|c| c.name.as_str().to_string())
+                .unwrap_or_default(),
+            citizen_national_id: citizen
+                .known()
+                .map(|c| c.national_id.as_str().to_string())
+                .unwrap_or_default(),
+            citizen_email: citizen
+                .known()
+                .map(|c| c.email.as_str().to_string())
+                .unwrap_or_default(),
+            citizen_phone: citizen
+                .known()
+                .and_then(|c| c.phone.as_ref())
+                .map(|p| p.as_str().to_string()),
+            personal_data_erased: citizen.is_erased(),
             external_reference: external_reference.clone(),
             reschedule_count: 0,
             cancellation_reason: None,
@@ -168,6 +183,13 @@ pub fn apply(
                 CitizenRequestEvent::RegistryEntryMade { number, .. } => {
                     summary.registry_entry = Some(number.to_string());
                 }
+                CitizenRequestEvent::PersonalDataErased { .. } => {
+                    summary.citizen_name.clear();
+                    summary.citizen_national_id.clear();
+                    summary.citizen_email.clear();
+                    summary.citizen_phone = None;
+                    summary.personal_data_erased = true;
+                }
                 // Documents and messages are listed by their own views; the summary only moves
                 // to the new version.
                 CitizenRequestEvent::DocumentsRequested { .. }
@@ -206,7 +228,7 @@ mod tests {
     use chrono::TimeZone;
     use domain::citizen_request::{CancelledBy, Channel, Citizen};
     use domain::slot::Slot;
-    use domain::values::{CitizenName, Email, Language, NationalId, ProcedureCode};
+    use domain::values::{CitizenName, Email, Language, NationalId, Personal, ProcedureCode};
 
     use super::*;
 
@@ -223,15 +245,48 @@ mod tests {
             room: 2,
             channel: Channel::Phone010,
             language: Language::Eu,
-            citizen: Citizen {
+            citizen: Personal::Known(Citizen {
                 name: CitizenName::parse("Ane Ruiz").expect("name"),
                 national_id: NationalId::parse("12345678Z").expect("id"),
                 email: Email::parse("ane@example.org").expect("email"),
                 phone: None,
-            },
+            }),
             external_reference: Some("CITA-1".into()),
             booked_at: t(7),
         }
+    }
+
+    #[test]
+    fn an_erasure_empties_the_citizen_and_a_rebuild_after_it_agrees() {
+        let id = Uuid::from_u128(1);
+        let booked_summary = apply(None, id, 1, &booked(), t(7)).expect("fold");
+        assert_eq!(booked_summary.citizen_name, "Ane Ruiz");
+        let erased = apply(
+            Some(booked_summary),
+            id,
+            2,
+            &CitizenRequestEvent::PersonalDataErased { erased_at: t(8) },
+            t(8),
+        )
+        .expect("fold");
+        assert!(erased.personal_data_erased);
+        assert_eq!(
+            (
+                erased.citizen_name.as_str(),
+                erased.citizen_national_id.as_str()
+            ),
+            ("", "")
+        );
+        assert_eq!(erased.external_reference.as_deref(), Some("CITA-1"));
+        // Rebuilt after the key is gone, the booking itself decodes with the citizen erased.
+        let mut rebuilt_booking = booked();
+        if let CitizenRequestEvent::AppointmentBooked { citizen, .. } = &mut rebuilt_booking {
+            *citizen = Personal::Erased;
+        }
+        let rebuilt = apply(None, id, 1, &rebuilt_booking, t(7)).expect("fold");
+        assert!(rebuilt.personal_data_erased);
+        assert_eq!(rebuilt.citizen_email, "");
+        assert_eq!(rebuilt.citizen_phone, None);
     }
 
     #[test]

@@ -157,7 +157,8 @@ pub fn change(
         | CitizenRequestEvent::RecordingAccessed { .. }
         | CitizenRequestEvent::ManageLinkRequested { .. }
         | CitizenRequestEvent::DocumentPurged { .. }
-        | CitizenRequestEvent::RecordingPurged { .. } => on_case_day(Counters::default()),
+        | CitizenRequestEvent::RecordingPurged { .. }
+        | CitizenRequestEvent::PersonalDataErased { .. } => on_case_day(Counters::default()),
     }
 }
 
@@ -188,7 +189,8 @@ mod tests {
                 national_id: NationalId::parse("12345678Z").expect("id"),
                 email: Email::parse("ane@example.org").expect("email"),
                 phone: None,
-            },
+            }
+            .into(),
             external_reference: None,
             booked_at: at(3, 12),
         }

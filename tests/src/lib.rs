@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration as ChronoDuration, NaiveDate, TimeZone, Utc};
 use domain::metadata::Role;
 use infrastructure::config::{OpeningHours, Settings};
 use infrastructure::database;
+use infrastructure::personal_data::{LocalKeyFile, PersonalData};
 use infrastructure::projector::{self, ProjectorRunner};
 use infrastructure::tokens::DevelopmentKeys;
 use projections::LogPosition;
@@ -35,6 +36,15 @@ pub struct TestDb {
     pub name: String,
     pub url: String,
     pub pool: PgPool,
+    /// The personal-data keys the test servers use (`auth.data_dir` is `test_keys_dir()`).
+    pub personal: PersonalData,
+}
+
+/// The wrapping key every test server finds in `test_keys_dir()`.
+pub fn test_personal_data() -> PersonalData {
+    let path = test_keys_dir().join("personal-data.key");
+    let wrapper = LocalKeyFile::load_or_create(&path).expect("the test wrapping key");
+    PersonalData::new(std::sync::Arc::new(wrapper))
 }
 
 impl TestDb {
@@ -45,7 +55,12 @@ impl TestDb {
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL for tests at {}: {e}", postgres_server()));
         database::migrate(&pool).await.expect("migrations apply");
-        Self { name, url, pool }
+        Self {
+            name,
+            url,
+            pool,
+            personal: test_personal_data(),
+        }
     }
 
     pub async fn conn(&self) -> PgConnection {
@@ -73,7 +88,7 @@ impl TestDb {
     pub async fn run_reactor(&self, reactor: &dyn projector::Projector) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            projector::catch_up(&self.pool, reactor, 500)
+            projector::catch_up(&self.pool, &self.personal, reactor, 500)
                 .await
                 .expect("reactor batch");
             let behind: bool = sqlx::query_scalar(
@@ -193,6 +208,7 @@ pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
     let (stop, stopped) = watch::channel(false);
     ProjectorRunner {
         pool: db.pool.clone(),
+        personal: state.booking.personal().clone(),
         projectors: projector::all(state.booking.calendar().timezone),
         batch: settings.projections.batch_size,
         poll: Duration::from_millis(settings.projections.poll_interval_ms),

@@ -80,9 +80,14 @@ async fn burst(address: std::net::SocketAddr, stop: Arc<AtomicBool>) -> Vec<Stri
 /// The agenda rows the events say there should be, folded in log order.
 async fn expected_agenda(db: &TestDb) -> Vec<AgendaEntry> {
     let mut conn = db.conn().await;
-    let events = infrastructure::global_log::read_after(&mut conn, LogPosition::START, i64::MAX)
-        .await
-        .expect("log");
+    let events = infrastructure::global_log::read_after(
+        &mut conn,
+        &tests::test_personal_data(),
+        LogPosition::START,
+        i64::MAX,
+    )
+    .await
+    .expect("log");
     let mut rows: BTreeMap<(Uuid, DateTime<Utc>), AgendaEntry> = BTreeMap::new();
     for event in events.iter().filter(|e| e.aggregate_type == "Agenda") {
         match change(&event.decode::<AgendaEvent>().expect("agenda event")) {

@@ -8,7 +8,7 @@ use infrastructure::global_log::read_after;
 use infrastructure::projector::{self, ProjectionError, Projector};
 use projections::{LogPosition, LoggedEvent};
 use sqlx::{Connection, PgConnection};
-use tests::TestDb;
+use tests::{TestDb, test_personal_data};
 
 const INSERT: &str = "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata) \
                       VALUES ('Test', $1, 1, 'Tested', '1.0', '{}', '{}')";
@@ -36,7 +36,7 @@ async fn ids_when(db: &TestDb, count: usize) -> Vec<String> {
 
 async fn ids(db: &TestDb) -> Vec<String> {
     let mut conn = db.conn().await;
-    read_after(&mut conn, LogPosition::START, 100)
+    read_after(&mut conn, &test_personal_data(), LogPosition::START, 100)
         .await
         .expect("read")
         .into_iter()
@@ -155,10 +155,11 @@ async fn concurrent_writers_and_competing_projector_instances_apply_each_event_o
     let projectors: Vec<_> = (0..3)
         .map(|_| {
             let pool = db.pool.clone();
+            let personal = db.personal.clone();
             let recorder = recorder.clone();
             tokio::spawn(async move {
                 for _ in 0..200 {
-                    projector::catch_up(&pool, recorder.as_ref(), 16)
+                    projector::catch_up(&pool, &personal, recorder.as_ref(), 16)
                         .await
                         .expect("batch");
                     tokio::time::sleep(std::time::Duration::from_millis(1)).await;
@@ -178,7 +179,7 @@ async fn concurrent_writers_and_competing_projector_instances_apply_each_event_o
     while db.count("SELECT count(*) FROM test_applied").await < 400
         && std::time::Instant::now() < deadline
     {
-        if projector::catch_up(&db.pool, recorder.as_ref(), 100)
+        if projector::catch_up(&db.pool, &db.personal, recorder.as_ref(), 100)
             .await
             .expect("batch")
             == 0

@@ -23,8 +23,10 @@ async fn orphaned_and_left_behind_reservations_are_released() {
         calendar: std::sync::Arc::new(calendar.clone()),
         catalogue: std::sync::Arc::new(app.state.settings.catalogue().expect("catalogue")),
     };
-    let agendas: CommandBus<Agenda> = CommandBus::new(app.db.pool.clone(), services);
-    let requests: CommandBus<CitizenRequest> = CommandBus::new(app.db.pool.clone(), ());
+    let agendas: CommandBus<Agenda> =
+        CommandBus::new(app.db.pool.clone(), app.db.personal.clone(), services);
+    let requests: CommandBus<CitizenRequest> =
+        CommandBus::new(app.db.pool.clone(), app.db.personal.clone(), ());
     let metadata = EventMetadata::system("test", Utc::now(), Uuid::now_v7());
     let procedure = ProcedureCode::parse("PADRON-ALTA").expect("code");
     let reserve = |request_id: Uuid, slot: Slot| {

@@ -254,7 +254,7 @@ async fn report_figures_match_a_hand_count_of_a_generated_month() {
     let report = infrastructure::projector::ReportProjector {
         timezone: chrono_tz::Europe::Madrid,
     };
-    infrastructure::projector::rebuild(&app.db.pool, &report, 500)
+    infrastructure::projector::rebuild(&app.db.pool, app.state.booking.personal(), &report, 500)
         .await
         .expect("rebuild");
     let after = infrastructure::read_models::report_daily(&mut app.db.conn().await, from, to)

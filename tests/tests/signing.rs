@@ -118,7 +118,11 @@ async fn problem(response: reqwest::Response) -> (StatusCode, Value) {
 /// Runs the registry reactor and recorder until every signed document is on the registry and
 /// its entry on the case.
 async fn register(app: &TestApp) {
-    app.db.run_reactor(&RegistryReactor).await;
+    app.db
+        .run_reactor(&RegistryReactor {
+            personal: app.db.personal.clone(),
+        })
+        .await;
     RegistryRecorder {
         pool: app.db.pool.clone(),
         booking: app.state.booking.clone(),
@@ -359,6 +363,7 @@ async fn an_expired_code_is_refused_and_writes_nothing() {
             calendar,
             catalogue,
             clock.clone(),
+            app.db.personal.clone(),
         )),
         objects: app.state.objects.clone(),
         sealing: app.state.signing.sealing.clone(),
@@ -757,7 +762,10 @@ async fn fifty_concurrent_signatures_get_fifty_consecutive_registry_numbers() {
         .map(|_| {
             projector::ProjectorRunner {
                 pool: app.db.pool.clone(),
-                projectors: vec![Arc::new(RegistryReactor)],
+                personal: app.db.personal.clone(),
+                projectors: vec![Arc::new(RegistryReactor {
+                    personal: app.db.personal.clone(),
+                })],
                 batch: 7,
                 poll: Duration::from_millis(10),
             }

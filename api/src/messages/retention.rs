@@ -31,15 +31,6 @@ pub(super) fn request_problem(error: &CitizenRequestError) -> Problem {
                 "El plazo de conservación de este archivo de grabación terminó y se ha eliminado; su registro sigue en el expediente.",
             ),
         ),
-        CitizenRequestError::CaseNotEnded => problem(
-            S::CONFLICT,
-            "case-not-ended",
-            Bilingual::new("Espedientea irekita", "Expediente abierto"),
-            Bilingual::new(
-                "Espedientea amaitu arte ez da ezer ezabatzen.",
-                "No se elimina nada antes de que termine el expediente.",
-            ),
-        ),
         CitizenRequestError::NotDueForPurge { due_at } => problem(
             S::CONFLICT,
             "not-due-for-purge",

@@ -49,8 +49,14 @@ pub async fn list(
 ) -> Result<Json<AccessListView>, ApiError> {
     let id = case.request_id;
     let mut conn = state.pool.acquire().await?;
-    let events =
-        global_log::aggregate_events(&mut conn, "CitizenRequest", &id.to_string(), None).await?;
+    let events = global_log::aggregate_events(
+        &mut conn,
+        state.booking.personal(),
+        "CitizenRequest",
+        &id.to_string(),
+        None,
+    )
+    .await?;
     if events.is_empty() {
         return Err(ApiError::NotFound);
     }

@@ -72,8 +72,14 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let id = case.request_id;
     let mut conn = state.pool.acquire().await?;
-    let events =
-        global_log::aggregate_events(&mut conn, "CitizenRequest", &id.to_string(), None).await?;
+    let events = global_log::aggregate_events(
+        &mut conn,
+        state.booking.personal(),
+        "CitizenRequest",
+        &id.to_string(),
+        None,
+    )
+    .await?;
     drop(conn);
     let summary = case_summary::fold_log(id, &events)
         .map_err(|e| ApiError::Internal(e.to_string()))?

@@ -74,8 +74,14 @@ pub async fn history(
 ) -> Result<Json<HistoryView>, ApiError> {
     let id = case.request_id;
     let mut conn = state.pool.acquire().await?;
-    let all =
-        global_log::aggregate_events(&mut conn, "CitizenRequest", &id.to_string(), None).await?;
+    let all = global_log::aggregate_events(
+        &mut conn,
+        state.booking.personal(),
+        "CitizenRequest",
+        &id.to_string(),
+        None,
+    )
+    .await?;
     let version = all.last().map(|e| e.sequence).ok_or(ApiError::NotFound)?;
     let as_of = match query.as_of {
         None => version,
@@ -207,8 +213,14 @@ pub async fn export(
 ) -> Result<Json<CaseExport>, ApiError> {
     let id = case.request_id;
     let mut conn = state.pool.acquire().await?;
-    let logged =
-        global_log::aggregate_events(&mut conn, "CitizenRequest", &id.to_string(), None).await?;
+    let logged = global_log::aggregate_events(
+        &mut conn,
+        state.booking.personal(),
+        "CitizenRequest",
+        &id.to_string(),
+        None,
+    )
+    .await?;
     let stored = audit::stored_events(&mut conn, "CitizenRequest", &id.to_string()).await?;
     let version = logged
         .last()

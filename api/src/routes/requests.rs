@@ -230,9 +230,10 @@ impl BookBody {
 /// the version just written even when the read models have not caught up yet.
 pub(crate) async fn current_case(state: &AppState, request_id: Uuid) -> Result<CaseView, ApiError> {
     let mut conn = state.pool.acquire().await?;
-    let summary = read_models::case_summary_from_events(&mut conn, request_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let summary =
+        read_models::case_summary_from_events(&mut conn, state.booking.personal(), request_id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
     Ok(CaseView::new(summary, state.booking.calendar().timezone))
 }
 
@@ -339,7 +340,7 @@ pub async fn get(
     let summary = match read_models::case_summary(&mut conn, id).await? {
         Some(summary) => summary,
         // Not projected yet (just booked): the event store has it.
-        None => read_models::case_summary_from_events(&mut conn, id)
+        None => read_models::case_summary_from_events(&mut conn, state.booking.personal(), id)
             .await?
             .ok_or(ApiError::NotFound)?,
     };

@@ -35,6 +35,9 @@ pub struct CitizenView {
     pub national_id: String,
     pub email: String,
     pub phone: Option<String>,
+    /// The case's retention for personal data ended and it was erased: name, DNI/NIE, email
+    /// and phone are empty.
+    pub erased: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,6 +100,7 @@ impl CaseView {
                 national_id: s.citizen_national_id,
                 email: s.citizen_email,
                 phone: s.citizen_phone,
+                erased: s.personal_data_erased,
             },
             external_reference: s.external_reference,
             reschedule_count: s.reschedule_count,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 mod calling;
+mod erasure;
 mod links;
 mod retention;
 mod sharing;
@@ -30,7 +31,7 @@ use super::events::{
 use super::identity::IdentityMethod;
 use super::signature::SignatureRecord;
 use crate::slot::Slot;
-use crate::values::{Language, ProcedureCode};
+use crate::values::{Language, Personal, ProcedureCode};
 
 pub const MAX_REASON_CHARS: usize = 500;
 pub const MAX_SUMMARY_CHARS: usize = 4000;
@@ -82,7 +83,7 @@ pub struct Booking {
     pub room: u8,
     pub channel: Channel,
     pub language: Language,
-    pub citizen: Citizen,
+    pub citizen: Personal<Citizen>,
     pub external_reference: Option<String>,
 }
 
@@ -119,6 +120,9 @@ pub struct CitizenRequest {
     /// The stored versions deleted once their retention ended.
     #[serde(default)]
     purged: Vec<PurgedObject>,
+    /// When the citizen's personal data was erased.
+    #[serde(default)]
+    personal_data_erased_at: Option<DateTime<Utc>>,
 }
 
 /// How and when the citizen was last identified.
@@ -207,7 +211,7 @@ impl CitizenRequest {
             room: command.room,
             channel: command.channel,
             language: command.language,
-            citizen: command.citizen,
+            citizen: Personal::Known(command.citizen),
             external_reference: command.external_reference,
         };
         match self.status {
@@ -557,6 +561,7 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::RequestManageLink(c) => self.request_manage_link(c)?,
             CitizenRequestCommand::PurgeDocument(c) => self.purge_document(c)?,
             CitizenRequestCommand::PurgeRecording(c) => self.purge_recording(c)?,
+            CitizenRequestCommand::ErasePersonalData(c) => self.erase_personal_data(c)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -682,6 +687,12 @@ impl Aggregate for CitizenRequest {
             }
             purge @ (CitizenRequestEvent::DocumentPurged { .. }
             | CitizenRequestEvent::RecordingPurged { .. }) => self.apply_retention(purge),
+            CitizenRequestEvent::PersonalDataErased { erased_at } => {
+                self.personal_data_erased_at = Some(erased_at);
+                if let Some(booking) = self.booking.as_mut() {
+                    booking.citizen = Personal::Erased;
+                }
+            }
         }
     }
 }

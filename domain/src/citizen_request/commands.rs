@@ -23,6 +23,12 @@ pub struct BookAppointment {
     pub at: DateTime<Utc>,
 }
 
+/// Erase the citizen's personal data: the case's retention for it ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErasePersonalData {
+    pub at: DateTime<Utc>,
+}
+
 /// Send the manage link again (the citizen lost the mail).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestManageLink {
@@ -278,4 +284,5 @@ pub enum CitizenRequestCommand {
     RequestManageLink(RequestManageLink),
     PurgeDocument(PurgeDocument),
     PurgeRecording(PurgeRecording),
+    ErasePersonalData(ErasePersonalData),
 }

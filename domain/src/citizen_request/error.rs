@@ -6,6 +6,13 @@ use super::identity::IdentityMismatch;
 pub enum CitizenRequestError {
     #[error("there is no appointment booked for this request")]
     NotBooked,
+    /// Personal data is erased, and stored objects purged, only once the case has ended.
+    #[error(
+        "the case has not ended: its personal data is not erased, nor its objects purged, before"
+    )]
+    CaseNotEnded,
+    #[error("the citizen's personal data in this case was erased")]
+    PersonalDataErased,
     #[error("the manage link was sent again {max} times in the last day")]
     ManageLinkRequestedOften { max: usize },
     #[error("this request already has another appointment booked")]
@@ -92,8 +99,6 @@ pub enum CitizenRequestError {
     RecordingNotFound(uuid::Uuid),
     #[error("the recording record is inconsistent: {0}")]
     RecordingRecord(&'static str),
-    #[error("the case has not ended: nothing of it is purged before")]
-    CaseNotEnded,
     #[error("not due for purge before {due_at}")]
     NotDueForPurge {
         due_at: chrono::DateTime<chrono::Utc>,

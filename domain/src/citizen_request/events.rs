@@ -9,7 +9,7 @@ use super::signature::{SignableKind, SignatureEvidence, Signer, SigningMethod};
 use crate::notification::{NotificationChannel, NotificationKind};
 use crate::procedure::Bilingual;
 use crate::slot::Slot;
-use crate::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCode};
+use crate::values::{CitizenName, Email, Language, NationalId, Personal, Phone, ProcedureCode};
 
 /// How the appointment was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -91,7 +91,8 @@ pub enum CitizenRequestEvent {
         room: u8,
         channel: Channel,
         language: Language,
-        citizen: Citizen,
+        /// Stored encrypted under the case's key; `Erased` once that key was erased.
+        citizen: Personal<Citizen>,
         external_reference: Option<String>,
         booked_at: DateTime<Utc>,
     },
@@ -291,6 +292,12 @@ pub enum CitizenRequestEvent {
         version_id: String,
         purged_at: DateTime<Utc>,
     },
+    /// The case's retention for personal data ended and its key was erased: from here on the
+    /// citizen's data in every event of the case reads as erased. Written before the key goes,
+    /// so the record of the erasure never depends on the erasure having worked.
+    PersonalDataErased {
+        erased_at: DateTime<Utc>,
+    },
 }
 
 /// One document the clerk asks for, named in both languages.
@@ -329,6 +336,7 @@ impl DomainEvent for CitizenRequestEvent {
             Self::ManageLinkRequested { .. } => "ManageLinkRequested",
             Self::DocumentPurged { .. } => "DocumentPurged",
             Self::RecordingPurged { .. } => "RecordingPurged",
+            Self::PersonalDataErased { .. } => "PersonalDataErased",
         }
         .to_string()
     }

@@ -22,8 +22,8 @@ pub use call::{
 };
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
-    ConfirmSignature, DocumentToSign, EndCall, PurgeDocument, PurgeRecording, RecordConsent,
-    RecordDocumentAccess, RecordNoShow, RecordNotification, RecordRecordingAccess,
+    ConfirmSignature, DocumentToSign, EndCall, ErasePersonalData, PurgeDocument, PurgeRecording,
+    RecordConsent, RecordDocumentAccess, RecordNoShow, RecordNotification, RecordRecordingAccess,
     RecordRecordingFailed, RecordRecordingStored, RecordRegistryEntry, RequestDocuments,
     RequestManageLink, RequestSignature, RescheduleAppointment, ReviewDocument, SignOnBehalf,
     StartCall, StartRecording, VerifyIdentity,

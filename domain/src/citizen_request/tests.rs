@@ -5,11 +5,12 @@ use cqrs_es::test::TestFramework;
 
 use super::*;
 use crate::slot::Slot;
-use crate::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCode};
+use crate::values::{CitizenName, Email, Language, NationalId, Personal, Phone, ProcedureCode};
 
 type Case = TestFramework<CitizenRequest>;
 
 mod calling;
+mod erasure;
 mod links;
 mod retention;
 mod signing;
@@ -54,7 +55,7 @@ fn booked() -> CitizenRequestEvent {
         room: c.room,
         channel: c.channel,
         language: c.language,
-        citizen: c.citizen,
+        citizen: Personal::Known(c.citizen),
         external_reference: None,
         booked_at: c.at,
     }

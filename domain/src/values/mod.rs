@@ -8,6 +8,7 @@ mod citizen_name;
 mod email;
 mod language;
 mod national_id;
+mod personal;
 mod phone;
 mod procedure_code;
 
@@ -15,6 +16,7 @@ pub use citizen_name::CitizenName;
 pub use email::Email;
 pub use language::Language;
 pub use national_id::NationalId;
+pub use personal::Personal;
 pub use phone::Phone;
 pub use procedure_code::ProcedureCode;
 

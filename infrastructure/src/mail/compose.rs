@@ -23,6 +23,8 @@ use crate::tokens::Authenticator;
 pub enum ComposeError {
     #[error("request {0} has no booking to write about")]
     NotBooked(Uuid),
+    #[error("request {0}: the citizen's data was erased")]
+    PersonalDataErased(Uuid),
     #[error("event #{sequence} of request {request_id} does not call for a {kind} message")]
     WrongTrigger {
         request_id: Uuid,
@@ -63,6 +65,10 @@ impl Composer<'_> {
             .case
             .booking()
             .ok_or(ComposeError::NotBooked(s.request_id))?;
+        let citizen = booking
+            .citizen
+            .known()
+            .ok_or(ComposeError::PersonalDataErased(s.request_id))?;
         let language = booking.language;
         let procedure = self
             .catalogue
@@ -71,7 +77,7 @@ impl Composer<'_> {
         let when = |instant| date_time(instant, self.timezone, language);
         let facts = Facts {
             language,
-            citizen_name: booking.citizen.name.as_str(),
+            citizen_name: citizen.name.as_str(),
             request_id: s.request_id,
             procedure: procedure.name.get(language),
             when: when(booking.slot.start),
@@ -217,9 +223,8 @@ impl Composer<'_> {
             .parse()
             .map_err(|e| ComposeError::Build(format!("mail.from: {e}")))?;
         let to = Mailbox::new(
-            Some(booking.citizen.name.as_str().to_string()),
-            booking
-                .citizen
+            Some(citizen.name.as_str().to_string()),
+            citizen
                 .email
                 .as_str()
                 .parse()
@@ -250,8 +255,8 @@ impl Composer<'_> {
                         email: &organizer_email,
                     }),
                     attendee: Some(Person {
-                        name: booking.citizen.name.as_str(),
-                        email: booking.citizen.email.as_str(),
+                        name: citizen.name.as_str(),
+                        email: citizen.email.as_str(),
                     }),
                 };
                 let ics = ical::calendar(method, None, &[event]);

@@ -185,6 +185,7 @@ impl MailSender {
         let mut conn = self.pool.acquire().await.map_err(|e| retry(&e))?;
         let events = global_log::aggregate_events(
             &mut conn,
+            self.booking.personal(),
             CitizenRequest::TYPE,
             &row.request_id.to_string(),
             None,
@@ -214,6 +215,11 @@ impl MailSender {
             )));
         };
         still_applies(row, &current, now).map_err(NotNow::Drop)?;
+        if current.personal_data_erased_at().is_some() {
+            return Err(NotNow::Drop(
+                "the citizen's data was erased: there is no address to write to".into(),
+            ));
+        }
         let composer = Composer {
             settings: &self.settings,
             catalogue: self.booking.catalogue(),

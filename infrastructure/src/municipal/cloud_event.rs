@@ -48,7 +48,8 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::RecordingAccessed { .. }
         | CitizenRequestEvent::ManageLinkRequested { .. }
         | CitizenRequestEvent::DocumentPurged { .. }
-        | CitizenRequestEvent::RecordingPurged { .. } => None,
+        | CitizenRequestEvent::RecordingPurged { .. }
+        | CitizenRequestEvent::PersonalDataErased { .. } => None,
     }
 }
 
@@ -74,11 +75,14 @@ pub fn document(
         "room": booking.room,
         "channel": booking.channel.as_str(),
         "language": booking.language.as_str(),
-        "citizen": {
-            "name": booking.citizen.name.as_str(),
-            "national_id": booking.citizen.national_id.as_str(),
-            "email": booking.citizen.email.as_str(),
-            "phone": booking.citizen.phone.as_ref().map(|p| p.as_str()),
+        "citizen": match booking.citizen.known() {
+            Some(citizen) => json!({
+                "name": citizen.name.as_str(),
+                "national_id": citizen.national_id.as_str(),
+                "email": citizen.email.as_str(),
+                "phone": citizen.phone.as_ref().map(|p| p.as_str()),
+            }),
+            None => json!({ "erased": true }),
         },
     });
     let extra = match event {

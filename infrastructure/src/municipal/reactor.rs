@@ -17,6 +17,7 @@ pub const NAME: &str = "webhook_outbox";
 
 pub struct WebhookReactor {
     pub source: String,
+    pub personal: crate::personal_data::PersonalData,
 }
 
 #[async_trait]
@@ -49,6 +50,7 @@ impl Projector for WebhookReactor {
         let mut case = CitizenRequest::default();
         for logged in global_log::aggregate_events(
             conn,
+            &self.personal,
             CitizenRequest::TYPE,
             &event.aggregate_id,
             Some(event.sequence),

@@ -31,6 +31,17 @@ pub enum ProjectionError {
     Fold(String),
     #[error("unknown projection {0:?}; known: {1}")]
     Unknown(String, String),
+    #[error(transparent)]
+    PersonalData(#[from] crate::personal_data::PersonalDataError),
+}
+
+impl From<crate::global_log::LogError> for ProjectionError {
+    fn from(error: crate::global_log::LogError) -> Self {
+        match error {
+            crate::global_log::LogError::Database(e) => Self::Database(e),
+            crate::global_log::LogError::PersonalData(e) => Self::PersonalData(e),
+        }
+    }
 }
 
 #[async_trait]

@@ -8,6 +8,7 @@ use tokio::sync::watch;
 
 use super::{ProjectionError, Projector};
 use crate::global_log;
+use crate::personal_data::PersonalData;
 
 /// The advisory-lock key of a projector: stable across processes and versions.
 const LOCK_SQL: &str = "hashtextextended('arreta.projector.' || $1, 0)";
@@ -73,6 +74,7 @@ pub async fn start_at_end_if_new(pool: &PgPool, name: &str) -> Result<bool, sqlx
 /// Returns how many were applied (0 when there was nothing, or another instance holds the lock).
 pub async fn catch_up(
     pool: &PgPool,
+    personal: &PersonalData,
     projector: &dyn Projector,
     batch: i64,
 ) -> Result<usize, ProjectionError> {
@@ -86,7 +88,7 @@ pub async fn catch_up(
         return Ok(0);
     }
     let from = checkpoint(&mut tx, projector.name()).await?;
-    let events = global_log::read_after(&mut tx, from, batch).await?;
+    let events = global_log::read_after(&mut tx, personal, from, batch).await?;
     let Some(last) = events.last().map(|e| e.log) else {
         return Ok(0);
     };
@@ -103,6 +105,7 @@ pub async fn catch_up(
 /// left past its checkpoint, for the runner to apply as usual.
 pub async fn rebuild(
     pool: &PgPool,
+    personal: &PersonalData,
     projector: &dyn Projector,
     batch: i64,
 ) -> Result<u64, ProjectionError> {
@@ -123,7 +126,7 @@ pub async fn rebuild(
     let mut from = LogPosition::START;
     let mut total = 0u64;
     loop {
-        let events = global_log::read_after(&mut tx, from, batch).await?;
+        let events = global_log::read_after(&mut tx, personal, from, batch).await?;
         let Some(last) = events.last().map(|e| e.log) else {
             break;
         };
@@ -143,6 +146,7 @@ pub async fn rebuild(
 /// listener reconnects, and an event can be held back by an older transaction still in flight).
 pub struct ProjectorRunner {
     pub pool: PgPool,
+    pub personal: PersonalData,
     pub projectors: Vec<Arc<dyn Projector>>,
     pub batch: i64,
     pub poll: Duration,
@@ -185,7 +189,7 @@ impl ProjectorRunner {
 
     async fn drain(&self, projector: &dyn Projector) {
         loop {
-            match catch_up(&self.pool, projector, self.batch).await {
+            match catch_up(&self.pool, &self.personal, projector, self.batch).await {
                 Ok(n) if (n as i64) < self.batch => return,
                 Ok(_) => continue,
                 Err(error) => {

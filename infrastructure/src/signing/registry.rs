@@ -31,7 +31,9 @@ use crate::projector::{ProjectionError, Projector};
 
 pub const REACTOR_NAME: &str = "registry";
 
-pub struct RegistryReactor;
+pub struct RegistryReactor {
+    pub personal: crate::personal_data::PersonalData,
+}
 
 #[async_trait]
 impl Projector for RegistryReactor {
@@ -64,6 +66,7 @@ impl Projector for RegistryReactor {
         let mut case = CitizenRequest::default();
         for logged in global_log::aggregate_events(
             conn,
+            &self.personal,
             CitizenRequest::TYPE,
             &event.aggregate_id,
             Some(event.sequence),

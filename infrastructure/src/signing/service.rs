@@ -159,12 +159,15 @@ impl SigningService {
         let booking = case.booking().ok_or(BookingError::Request(
             domain::citizen_request::CitizenRequestError::NotBooked,
         ))?;
+        let citizen = booking.citizen.known().ok_or(BookingError::Request(
+            domain::citizen_request::CitizenRequestError::PersonalDataErased,
+        ))?;
         let timezone = self.booking.calendar().timezone;
         let text = render_form(
             new.kind,
             form,
             new.addressee.trim(),
-            &booking.citizen,
+            citizen,
             booking.language,
             now.with_timezone(&timezone),
         );

@@ -285,7 +285,7 @@ async fn replay(
     }
     let uuid: uuid::Uuid = id.parse()?;
     let bus: infrastructure::command_bus::CommandBus<domain::citizen_request::CitizenRequest> =
-        infrastructure::command_bus::CommandBus::new(pool.clone(), ());
+        infrastructure::command_bus::CommandBus::new(pool.clone(), tests::test_personal_data(), ());
     let mut aggregate_ms = Vec::new();
     let mut fold_ms = Vec::new();
     for _ in 0..21 {
@@ -297,7 +297,12 @@ async fn replay(
         }
         let mut conn = pool.acquire().await?;
         let started = Instant::now();
-        infrastructure::read_models::case_summary_from_events(&mut conn, uuid).await?;
+        infrastructure::read_models::case_summary_from_events(
+            &mut conn,
+            &tests::test_personal_data(),
+            uuid,
+        )
+        .await?;
         fold_ms.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     aggregate_ms.sort_by(|x, y| x.total_cmp(y));
@@ -346,7 +351,13 @@ async fn main() -> anyhow::Result<()> {
     let mut rebuilds = Vec::new();
     for projector in infrastructure::projector::all(chrono_tz::Europe::Madrid) {
         let started = Instant::now();
-        let applied = infrastructure::projector::rebuild(&pool, projector.as_ref(), 500).await?;
+        let applied = infrastructure::projector::rebuild(
+            &pool,
+            &tests::test_personal_data(),
+            projector.as_ref(),
+            500,
+        )
+        .await?;
         rebuilds.push((
             projector.name(),
             applied as f64 / started.elapsed().as_secs_f64(),

@@ -67,10 +67,14 @@ impl CitizenRequest {
         if !command.evidence.fits(command.method) {
             return Err(CitizenRequestError::IdentityEvidence);
         }
+        let citizen = booking
+            .citizen
+            .known()
+            .ok_or(CitizenRequestError::PersonalDataErased)?;
         check_identity(
             &command.evidence,
-            &booking.citizen.national_id,
-            &booking.citizen.name,
+            &citizen.national_id,
+            &citizen.name,
             council_day(command.at),
         )
         .map_err(CitizenRequestError::IdentityMismatch)?;
@@ -106,6 +110,10 @@ impl CitizenRequest {
             DocumentToSign::Existing(_) => None,
         };
         let addressee = self.check_request_signature(&command.addressee, form)?;
+        let citizen = booking
+            .citizen
+            .known()
+            .ok_or(CitizenRequestError::PersonalDataErased)?;
         let mut events = Vec::with_capacity(2);
         let (document_id, sha256) = match command.document {
             DocumentToSign::Existing(document_id) => {
@@ -134,8 +142,8 @@ impl CitizenRequest {
             sha256,
             addressee,
             signer: Signer {
-                national_id: booking.citizen.national_id.clone(),
-                name: booking.citizen.name.clone(),
+                national_id: citizen.national_id.clone(),
+                name: citizen.name.clone(),
             },
             method: command.method,
             requested_by: command.requested_by,

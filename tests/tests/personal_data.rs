@@ -1,0 +1,272 @@
+//! Crypto-shredding end to end: the citizen's data is stored sealed, read opened, and once the
+//! case's key is erased it reads as erased everywhere while the hash chain still verifies.
+
+use domain::citizen_request::{CitizenRequestCommand, ErasePersonalData};
+use domain::metadata::EventMetadata;
+use infrastructure::personal_data::{ErasureOutcome, erase_case};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tests::{TestApp, as_clerk, as_role, booking_body, local_at, spawn_app};
+use uuid::Uuid;
+
+const NAME: &str = "Miren Etxeberria Ruiz";
+const DNI: &str = "12345678Z";
+const EMAIL: &str = "miren@example.org";
+const AGENT: &str = "Arreta-test-browser/1.0";
+
+async fn booked_and_cancelled(app: &TestApp, day: i64) -> String {
+    let created = as_clerk(app.client.post(app.url("/v1/requests")))
+        .header("user-agent", AGENT)
+        .json(&booking_body("PADRON-ALTA", local_at(day, 10, 0)))
+        .send()
+        .await
+        .expect("booking");
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = created.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let cancelled = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/cancel"))),
+    )
+    .json(&json!({ "reason": "Beste egun batean" }))
+    .send()
+    .await
+    .expect("cancel");
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    id
+}
+
+fn system() -> EventMetadata {
+    EventMetadata::system("retention", chrono::Utc::now(), Uuid::new_v4())
+}
+
+async fn stored_text(app: &TestApp, id: &str) -> String {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT payload::text || metadata::text FROM events WHERE aggregate_id = $1",
+    )
+    .bind(id)
+    .fetch_all(&app.db.pool)
+    .await
+    .expect("events");
+    rows.into_iter().map(|(text,)| text).collect()
+}
+
+async fn erase(app: &TestApp, id: &str) -> ErasureOutcome {
+    erase_case(
+        &app.state.booking,
+        &app.db.pool,
+        app.state.booking.personal(),
+        id.parse().expect("uuid"),
+        &system(),
+    )
+    .await
+    .expect("erasure")
+}
+
+#[tokio::test]
+async fn the_log_holds_the_citizen_only_sealed_and_the_api_reads_it_opened() {
+    let app = spawn_app().await;
+    let id = booked_and_cancelled(&app, 3).await;
+    let stored = stored_text(&app, &id).await;
+    for secret in [NAME, DNI, EMAIL, "127.0.0.1", AGENT] {
+        assert!(!stored.contains(secret), "{secret} is stored in clear");
+    }
+    // Agenda events carry no network details at all: they have no case key to seal them.
+    let agenda: Vec<(String,)> =
+        sqlx::query_as("SELECT metadata::text FROM events WHERE aggregate_type = 'Agenda'")
+            .fetch_all(&app.db.pool)
+            .await
+            .expect("agenda events");
+    assert!(!agenda.is_empty());
+    assert!(agenda.iter().all(|(m,)| !m.contains("client_address")));
+
+    let case = app
+        .get_json_as("clerk", &format!("/v1/requests/{id}"))
+        .await;
+    assert_eq!(case["citizen"]["name"], NAME);
+    assert_eq!(case["citizen"]["erased"], false);
+    let history = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/history"))
+        .await;
+    let booked = &history["items"][0];
+    assert_eq!(
+        booked["payload"]["AppointmentBooked"]["citizen"]["national_id"],
+        DNI
+    );
+    assert_eq!(booked["metadata"]["user_agent"], AGENT);
+}
+
+#[tokio::test]
+async fn after_erasure_the_citizen_reads_as_erased_everywhere_and_the_chain_still_verifies() {
+    let app = spawn_app().await;
+    let id = booked_and_cancelled(&app, 3).await;
+    let other = booked_and_cancelled(&app, 4).await;
+    app.db.wait_for_projections().await;
+
+    let outcome = erase(&app, &id).await;
+    assert_eq!(
+        outcome,
+        ErasureOutcome {
+            recorded_now: true,
+            key_destroyed_now: true
+        }
+    );
+
+    // The case read model is cleared at once, without waiting for its projector.
+    let case = app
+        .get_json_as("clerk", &format!("/v1/requests/{id}"))
+        .await;
+    assert_eq!(case["citizen"]["erased"], true);
+    assert_eq!(case["citizen"]["name"], "");
+    assert_eq!(case["citizen"]["national_id"], "");
+    assert_eq!(
+        case["procedure"], "PADRON-ALTA",
+        "what is not personal stays"
+    );
+    assert_eq!(case["status"], "cancelled");
+
+    let history = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/history"))
+        .await;
+    let items = history["items"].as_array().expect("items");
+    assert_eq!(
+        items[0]["payload"]["AppointmentBooked"]["citizen"],
+        json!({"erased": true})
+    );
+    assert_eq!(items[0]["metadata"]["personal_data"], "erased");
+    assert!(items[0]["metadata"].get("user_agent").is_none());
+    assert_eq!(
+        items.last().expect("last")["event_type"],
+        "PersonalDataErased"
+    );
+    let text = history.to_string();
+    assert!(!text.contains(DNI) && !text.contains(EMAIL) && !text.contains(NAME));
+
+    let verified = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/history/verify"))
+        .await;
+    assert_eq!(verified["intact"], true, "{verified}");
+    let export = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/export"))
+        .await;
+    assert_eq!(export["state"]["citizen"]["erased"], true);
+    assert!(!export.to_string().contains(DNI));
+
+    // Another case's key is untouched.
+    let kept = app
+        .get_json_as("clerk", &format!("/v1/requests/{other}"))
+        .await;
+    assert_eq!(kept["citizen"]["national_id"], DNI);
+
+    // A rebuild from the log, after the key is gone, agrees.
+    app.db.wait_for_projections().await;
+    infrastructure::projector::rebuild(
+        &app.db.pool,
+        app.state.booking.personal(),
+        &infrastructure::projector::CaseSummaryProjector,
+        500,
+    )
+    .await
+    .expect("rebuild");
+    let rebuilt = app
+        .get_json_as("clerk", &format!("/v1/requests/{id}"))
+        .await;
+    assert_eq!(rebuilt["citizen"]["erased"], true);
+    assert_eq!(rebuilt["citizen"]["email"], "");
+    let kept = app
+        .get_json_as("clerk", &format!("/v1/requests/{other}"))
+        .await;
+    assert_eq!(kept["citizen"]["email"], EMAIL);
+}
+
+#[tokio::test]
+async fn an_erasure_interrupted_after_its_record_is_finished_by_the_retry() {
+    let app = spawn_app().await;
+    let id = booked_and_cancelled(&app, 3).await;
+    let request_id: Uuid = id.parse().expect("uuid");
+    // The crash: the erasure was recorded, the key not yet destroyed.
+    app.state
+        .booking
+        .execute(
+            request_id,
+            CitizenRequestCommand::ErasePersonalData(ErasePersonalData {
+                at: app.state.booking.now(),
+            }),
+            &system(),
+            None,
+        )
+        .await
+        .expect("recorded");
+    let case = app
+        .get_json_as("clerk", &format!("/v1/requests/{id}"))
+        .await;
+    assert_eq!(case["citizen"]["national_id"], DNI, "still readable");
+
+    let retried = erase(&app, &id).await;
+    assert_eq!(
+        retried,
+        ErasureOutcome {
+            recorded_now: false,
+            key_destroyed_now: true
+        }
+    );
+    let again = erase(&app, &id).await;
+    assert_eq!(
+        again,
+        ErasureOutcome {
+            recorded_now: false,
+            key_destroyed_now: false
+        }
+    );
+    let erased_events = app
+        .db
+        .count("SELECT count(*) FROM events WHERE event_type = 'PersonalDataErased'")
+        .await;
+    assert_eq!(erased_events, 1);
+    let case = app
+        .get_json_as("clerk", &format!("/v1/requests/{id}"))
+        .await;
+    assert_eq!(case["citizen"]["erased"], true);
+}
+
+#[tokio::test]
+async fn an_open_case_is_not_erased_and_nothing_is_destroyed() {
+    let app = spawn_app().await;
+    let created = app
+        .book(&booking_body("PADRON-ALTA", local_at(3, 10, 0)))
+        .await;
+    let id = created.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let refused = erase_case(
+        &app.state.booking,
+        &app.db.pool,
+        app.state.booking.personal(),
+        id.parse().expect("uuid"),
+        &system(),
+    )
+    .await;
+    assert!(refused.is_err());
+    let destroyed = app
+        .db
+        .count("SELECT count(*) FROM case_keys WHERE erased_at IS NOT NULL")
+        .await;
+    assert_eq!(destroyed, 0);
+    let case = app
+        .get_json_as("clerk", &format!("/v1/requests/{id}"))
+        .await;
+    assert_eq!(case["citizen"]["national_id"], DNI);
+    // The case goes on: an access by an auditor is still recorded and readable.
+    let history = as_role(
+        app.client
+            .get(app.url(&format!("/v1/requests/{id}/history"))),
+        "auditor",
+    )
+    .send()
+    .await
+    .expect("history");
+    assert_eq!(history.status(), StatusCode::OK);
+}
