@@ -24,9 +24,10 @@ pub struct RetentionSettings {
     /// How often `arreta serve` purges what is due, in minutes.
     pub purge_interval_minutes: u64,
     /// Tests only, refused by the production profile: periods in seconds instead of the days
-    /// above (procedure overrides then do not apply), and documents locked for
-    /// `document_lock_seconds` instead of their procedure's days, so a test watches a purge
-    /// happen.
+    /// above (procedure overrides then do not apply), and new documents locked for
+    /// `document_lock_seconds` instead of `storage.documents_retention_days` (a procedure's own
+    /// `document_retention_days` still applies), so a test watches a purge happen. Recordings
+    /// stay locked four years by the store whatever this says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub short_for_tests: Option<ShortRetention>,
 }
