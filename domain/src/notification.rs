@@ -401,7 +401,7 @@ mod plan_tests {
             NotificationKind::UploadLink,
         ];
         let cancelled = CitizenRequestEvent::AppointmentCancelled {
-            reason: String::new(),
+            reason: "".into(),
             cancelled_by: CancelledBy::Citizen,
             cancelled_at: madrid(3, 8, 0),
         };

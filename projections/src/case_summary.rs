@@ -161,7 +161,7 @@ pub fn apply(
                     ..
                 } => {
                     summary.status = CaseStatus::Cancelled;
-                    summary.cancellation_reason = Some(reason.clone());
+                    summary.cancellation_reason = Some(reason.known().cloned().unwrap_or_default());
                     summary.cancelled_by = Some(cancelled_by.as_str().to_string());
                 }
                 CitizenRequestEvent::NoShowRecorded { .. } => summary.status = CaseStatus::NoShow,
@@ -173,7 +173,7 @@ pub fn apply(
                 } => {
                     summary.status = CaseStatus::Closed;
                     summary.outcome = Some(outcome.as_str().to_string());
-                    summary.closing_summary = Some(text.clone());
+                    summary.closing_summary = Some(text.known().cloned().unwrap_or_default());
                     // A number the clerk gives at closing wins; otherwise the entry the registry
                     // made for a signed document stays.
                     if registry_entry.is_some() {
@@ -188,6 +188,13 @@ pub fn apply(
                     summary.citizen_national_id.clear();
                     summary.citizen_email.clear();
                     summary.citizen_phone = None;
+                    // Free texts said something about the citizen's matter: they go too.
+                    if let Some(reason) = summary.cancellation_reason.as_mut() {
+                        reason.clear();
+                    }
+                    if let Some(text) = summary.closing_summary.as_mut() {
+                        text.clear();
+                    }
                     summary.personal_data_erased = true;
                 }
                 // Documents and messages are listed by their own views; the summary only moves

@@ -243,7 +243,7 @@ mod tests {
         let cancelled = change(
             moved.case.as_ref(),
             &CitizenRequestEvent::AppointmentCancelled {
-                reason: String::new(),
+                reason: "".into(),
                 cancelled_by: domain::citizen_request::CancelledBy::Citizen,
                 cancelled_at: at(5, 9),
             },

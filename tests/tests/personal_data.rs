@@ -13,6 +13,7 @@ const NAME: &str = "Miren Etxeberria Ruiz";
 const DNI: &str = "12345678Z";
 const EMAIL: &str = "miren@example.org";
 const AGENT: &str = "Arreta-test-browser/1.0";
+const REASON: &str = "Beste egun batean";
 
 async fn booked_and_cancelled(app: &TestApp, day: i64) -> String {
     let created = as_clerk(app.client.post(app.url("/v1/requests")))
@@ -30,7 +31,7 @@ async fn booked_and_cancelled(app: &TestApp, day: i64) -> String {
         app.client
             .post(app.url(&format!("/v1/requests/{id}/cancel"))),
     )
-    .json(&json!({ "reason": "Beste egun batean" }))
+    .json(&json!({ "reason": REASON }))
     .send()
     .await
     .expect("cancel");
@@ -70,7 +71,7 @@ async fn the_log_holds_the_citizen_only_sealed_and_the_api_reads_it_opened() {
     let app = spawn_app().await;
     let id = booked_and_cancelled(&app, 3).await;
     let stored = stored_text(&app, &id).await;
-    for secret in [NAME, DNI, EMAIL, "127.0.0.1", AGENT] {
+    for secret in [NAME, DNI, EMAIL, "127.0.0.1", AGENT, REASON] {
         assert!(!stored.contains(secret), "{secret} is stored in clear");
     }
     // Agenda events carry no network details at all: they have no case key to seal them.
@@ -81,12 +82,14 @@ async fn the_log_holds_the_citizen_only_sealed_and_the_api_reads_it_opened() {
             .expect("agenda events");
     assert!(!agenda.is_empty());
     assert!(agenda.iter().all(|(m,)| !m.contains("client_address")));
+    app.db.wait_for_projections().await;
 
     let case = app
         .get_json_as("clerk", &format!("/v1/requests/{id}"))
         .await;
     assert_eq!(case["citizen"]["name"], NAME);
     assert_eq!(case["citizen"]["erased"], false);
+    assert_eq!(case["cancellation"]["reason"], REASON);
     let history = app
         .get_json_as("auditor", &format!("/v1/requests/{id}/history"))
         .await;
@@ -126,6 +129,11 @@ async fn after_erasure_the_citizen_reads_as_erased_everywhere_and_the_chain_stil
         "what is not personal stays"
     );
     assert_eq!(case["status"], "cancelled");
+    assert_eq!(
+        case["cancellation"]["reason"], "",
+        "free text goes with the citizen"
+    );
+    assert_eq!(case["cancellation"]["by"], "council");
 
     let history = app
         .get_json_as("auditor", &format!("/v1/requests/{id}/history"))
@@ -143,6 +151,7 @@ async fn after_erasure_the_citizen_reads_as_erased_everywhere_and_the_chain_stil
     );
     let text = history.to_string();
     assert!(!text.contains(DNI) && !text.contains(EMAIL) && !text.contains(NAME));
+    assert!(!text.contains(REASON));
 
     let verified = app
         .get_json_as("auditor", &format!("/v1/requests/{id}/history/verify"))

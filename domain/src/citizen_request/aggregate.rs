@@ -265,7 +265,7 @@ impl CitizenRequest {
             return Err(CitizenRequestError::AlreadyStarted);
         }
         Ok(vec![CitizenRequestEvent::AppointmentCancelled {
-            reason: command.reason.trim().to_string(),
+            reason: Personal::Known(command.reason.trim().to_string()),
             cancelled_by: command.cancelled_by,
             cancelled_at: command.at,
         }])
@@ -295,7 +295,7 @@ impl CitizenRequest {
         check_reference(command.registry_entry.as_deref())?;
         Ok(vec![CitizenRequestEvent::CaseClosed {
             outcome: command.outcome,
-            summary: command.summary.trim().to_string(),
+            summary: Personal::Known(command.summary.trim().to_string()),
             registry_entry: command.registry_entry,
             closed_at: command.at,
         }])

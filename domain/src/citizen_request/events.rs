@@ -103,7 +103,8 @@ pub enum CitizenRequestEvent {
         rescheduled_at: DateTime<Utc>,
     },
     AppointmentCancelled {
-        reason: String,
+        /// Free text, which may name people or circumstances: sealed like the citizen.
+        reason: Personal<String>,
         cancelled_by: CancelledBy,
         cancelled_at: DateTime<Utc>,
     },
@@ -112,7 +113,8 @@ pub enum CitizenRequestEvent {
     },
     CaseClosed {
         outcome: CaseOutcome,
-        summary: String,
+        /// Free text about the citizen's matter: sealed like the citizen.
+        summary: Personal<String>,
         registry_entry: Option<String>,
         closed_at: DateTime<Utc>,
     },

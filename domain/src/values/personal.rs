@@ -42,6 +42,12 @@ impl<T> From<T> for Personal<T> {
     }
 }
 
+impl From<&str> for Personal<String> {
+    fn from(text: &str) -> Self {
+        Self::Known(text.to_string())
+    }
+}
+
 impl<T: Serialize> Serialize for Personal<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

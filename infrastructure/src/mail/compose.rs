@@ -117,7 +117,8 @@ impl Composer<'_> {
                     ..
                 },
             ) => Details::Cancelled {
-                reason,
+                // Erased only with the citizen, whose erasure already stopped every message.
+                reason: reason.known().map(String::as_str).unwrap_or_default(),
                 by_citizen: *cancelled_by == CancelledBy::Citizen,
             },
             (
@@ -154,7 +155,7 @@ impl Composer<'_> {
                 },
             ) => Details::Summary {
                 outcome: *outcome,
-                notes: summary,
+                notes: summary.known().map(String::as_str).unwrap_or_default(),
                 registry_entry: registry_entry.as_deref(),
             },
             (

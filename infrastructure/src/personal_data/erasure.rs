@@ -58,7 +58,9 @@ async fn clear_copies(
 ) -> Result<(), PersonalDataError> {
     sqlx::query(
         "UPDATE case_summary SET citizen_name = '', citizen_national_id = '', citizen_email = '', \
-         citizen_phone = NULL, personal_data_erased = true WHERE request_id = $1",
+         citizen_phone = NULL, cancellation_reason = CASE WHEN cancellation_reason IS NULL \
+         THEN NULL ELSE '' END, closing_summary = CASE WHEN closing_summary IS NULL THEN NULL \
+         ELSE '' END, personal_data_erased = true WHERE request_id = $1",
     )
     .bind(request_id)
     .execute(&mut *conn)

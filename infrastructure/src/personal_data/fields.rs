@@ -19,7 +19,11 @@ pub const CASE_AGGREGATE: &str = "CitizenRequest";
 /// Fields of case events that hold personal data. The signer in signature events and the
 /// registry entry stay readable on purpose: they are what the law keeps, and the council's
 /// seal over them must still verify.
-const PERSONAL_FIELDS: &[(&str, &str)] = &[("AppointmentBooked", "citizen")];
+const PERSONAL_FIELDS: &[(&str, &str)] = &[
+    ("AppointmentBooked", "citizen"),
+    ("AppointmentCancelled", "reason"),
+    ("CaseClosed", "summary"),
+];
 
 /// Metadata entries that tell where a request came from: personal data under the GDPR.
 const NETWORK_METADATA: &[&str] = &["client_address", "user_agent"];
