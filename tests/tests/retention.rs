@@ -210,6 +210,25 @@ async fn a_document_is_purged_once_due_recorded_on_the_case_and_then_gone() {
             .await
             .is_empty()
     );
+    // The list still shows the document, and when it was purged.
+    let listed: Value = as_clerk(
+        app.client
+            .get(app.url(&format!("/v1/requests/{case}/documents"))),
+    )
+    .send()
+    .await
+    .expect("list")
+    .json()
+    .await
+    .expect("json");
+    let listed = listed["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .find(|d| d["id"] == document.id.as_str())
+        .expect("the purged document is still listed")
+        .clone();
+    assert!(listed["purged_at"].is_string(), "{listed}");
 
     // A second run does nothing to the objects, and the report no longer lists the document.
     app.db.wait_for_projections().await;

@@ -113,6 +113,9 @@ pub struct DocumentView {
     #[schema(pattern = "^(pending|accepted|rejected)$")]
     pub status: String,
     pub review: Option<ReviewView>,
+    /// When the stored version was purged at the end of its retention: its record stays, its
+    /// bytes are gone (reading it answers 410 `document-purged`).
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,6 +144,7 @@ impl From<&AttachedDocument> for DocumentView {
             uploaded_by: d.uploaded_by.clone(),
             attached_at: d.attached_at,
             status: status.to_string(),
+            purged_at: d.purged_at,
             review: d.review.as_ref().map(|r| ReviewView {
                 accepted: r.accepted,
                 reason: r.reason.clone(),

@@ -646,6 +646,7 @@ impl Aggregate for CitizenRequest {
                 uploaded_by,
                 attached_at,
                 review: None,
+                purged_at: None,
             }),
             CitizenRequestEvent::DocumentReviewed {
                 document_id,

@@ -183,6 +183,14 @@ impl CitizenRequest {
             },
             _ => return,
         };
+        if purged.kind == ObjectKind::Document
+            && let Some(document) = self
+                .documents
+                .iter_mut()
+                .find(|d| d.document_id == purged.id)
+        {
+            document.purged_at = Some(purged.purged_at);
+        }
         self.purged.push(purged);
     }
 }
