@@ -716,6 +716,19 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
                 ),
             ),
         ),
+        CitizenRequestError::CaseReadReason { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "access-reason",
+            Bilingual::new("Arrazoi baliogabea", "Motivo no válido"),
+            Bilingual::new(
+                format!(
+                    "Espedientea irakurtzeko arrazoiak (why) gehienez {max} karaktere izan ditzake, kontrol-karaktererik gabe."
+                ),
+                format!(
+                    "El motivo para leer el expediente (why) puede tener como máximo {max} caracteres, sin caracteres de control."
+                ),
+            ),
+        ),
         CitizenRequestError::IdentityMismatch(_)
         | CitizenRequestError::IdentityEvidence
         | CitizenRequestError::IdentityNotVerified

@@ -210,7 +210,8 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
         | CitizenRequestEvent::DocumentPurged { .. }
-        | CitizenRequestEvent::RecordingPurged { .. } => NotificationPlan::default(),
+        | CitizenRequestEvent::RecordingPurged { .. }
+        | CitizenRequestEvent::CaseFileAccessed { .. } => NotificationPlan::default(),
     }
 }
 

@@ -217,6 +217,7 @@ pub fn apply(
                 | CitizenRequestEvent::RecordingStored { .. }
                 | CitizenRequestEvent::RecordingFailed { .. }
                 | CitizenRequestEvent::RecordingAccessed { .. }
+                | CitizenRequestEvent::CaseFileAccessed { .. }
                 | CitizenRequestEvent::ManageLinkRequested { .. }
                 | CitizenRequestEvent::DocumentPurged { .. }
                 | CitizenRequestEvent::RecordingPurged { .. } => {}

@@ -155,6 +155,7 @@ pub fn change(
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
+        | CitizenRequestEvent::CaseFileAccessed { .. }
         | CitizenRequestEvent::ManageLinkRequested { .. }
         | CitizenRequestEvent::DocumentPurged { .. }
         | CitizenRequestEvent::RecordingPurged { .. }

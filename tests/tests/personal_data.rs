@@ -279,3 +279,62 @@ async fn an_open_case_is_not_erased_and_nothing_is_destroyed() {
     .expect("history");
     assert_eq!(history.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_rotated_wrapping_key_opens_every_case_and_the_old_one_can_go() {
+    use infrastructure::personal_data::{
+        KeyWrapper, LocalKeyFile, PersonalData, PersonalDataError, key_counts, rewrap,
+    };
+    use std::sync::Arc;
+
+    let app = spawn_app().await;
+    let id = booked_and_cancelled(&app, 3).await;
+    let old = app.state.booking.personal().clone();
+    let dir = std::env::temp_dir().join(format!("arreta-rotation-{}", Uuid::new_v4()));
+    let new_key = LocalKeyFile::load_or_create(&dir.join("new.key")).expect("new key");
+    let new_id = new_key.key_id().to_string();
+    let rotating = PersonalData::new(Arc::new(new_key)).with_previous(vec![Arc::new(
+        LocalKeyFile::load(&tests::test_keys_dir().join("personal-data.key")).expect("old key"),
+    )]);
+    let before = key_counts(&app.db.pool).await.expect("counts");
+    assert_eq!(before.by_wrapping_key.len(), 1);
+    assert_eq!(before.by_wrapping_key[0].0, old.key_id());
+
+    let done = rewrap(&app.db.pool, &rotating).await.expect("rewrap");
+    assert_eq!(done.keys, 1);
+    assert_eq!(
+        rewrap(&app.db.pool, &rotating).await.expect("again").keys,
+        0
+    );
+    let after = key_counts(&app.db.pool).await.expect("counts");
+    assert_eq!(after.by_wrapping_key, vec![(new_id, 1)]);
+
+    // The new key alone opens the case; the old one alone no longer does.
+    let new_only = PersonalData::new(Arc::new(
+        LocalKeyFile::load(&dir.join("new.key")).expect("new key"),
+    ));
+    let mut conn = app.db.pool.acquire().await.expect("connection");
+    let events = infrastructure::global_log::aggregate_events(
+        &mut conn,
+        &new_only,
+        "CitizenRequest",
+        &id,
+        None,
+    )
+    .await
+    .expect("opens under the new key");
+    assert_eq!(
+        events[0].payload["AppointmentBooked"]["citizen"]["national_id"],
+        DNI
+    );
+    let refused =
+        infrastructure::global_log::aggregate_events(&mut conn, &old, "CitizenRequest", &id, None)
+            .await;
+    assert!(matches!(
+        refused,
+        Err(infrastructure::global_log::LogError::PersonalData(
+            PersonalDataError::UnknownWrappingKey(_)
+        ))
+    ));
+    std::fs::remove_dir_all(dir).ok();
+}

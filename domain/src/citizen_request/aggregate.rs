@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 mod calling;
 mod erasure;
 mod links;
+mod reads;
 mod retention;
 mod sharing;
 mod signing;
@@ -558,6 +559,7 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::RecordRecordingStored(c) => self.record_recording_stored(c)?,
             CitizenRequestCommand::RecordRecordingFailed(c) => self.record_recording_failed(c)?,
             CitizenRequestCommand::RecordRecordingAccess(c) => self.record_recording_access(c)?,
+            CitizenRequestCommand::RecordCaseFileAccess(c) => self.record_case_file_access(c)?,
             CitizenRequestCommand::RequestManageLink(c) => self.request_manage_link(c)?,
             CitizenRequestCommand::PurgeDocument(c) => self.purge_document(c)?,
             CitizenRequestCommand::PurgeRecording(c) => self.purge_recording(c)?,
@@ -668,7 +670,8 @@ impl Aggregate for CitizenRequest {
                     });
                 }
             }
-            CitizenRequestEvent::DocumentAccessed { .. } => {}
+            CitizenRequestEvent::DocumentAccessed { .. }
+            | CitizenRequestEvent::CaseFileAccessed { .. } => {}
             signing @ (CitizenRequestEvent::IdentityVerified { .. }
             | CitizenRequestEvent::SignatureRequested { .. }
             | CitizenRequestEvent::SignatureCodeRejected { .. }

@@ -4,7 +4,9 @@ use super::call::{ConsentDecision, ConsentWording, Participant, StoredRecording}
 use super::documents::DocumentMediaType;
 use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, RequestedDocument};
 use super::identity::{IdentityEvidence, IdentityMethod};
+use super::reads::CaseRead;
 use super::signature::{OnBehalfConsent, RequestForm, SignableKind, SigningMethod};
+use crate::metadata::Role;
 use crate::notification::{NotificationChannel, NotificationKind};
 use crate::retention::RetentionPeriods;
 use crate::slot::Slot;
@@ -257,6 +259,18 @@ pub struct PurgeRecording {
     pub at: DateTime<Utc>,
 }
 
+/// Record a read of the whole case (history, export, case file), before it is answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordCaseFileAccess {
+    pub what: CaseRead,
+    pub by: String,
+    /// The role the reader acts in; a citizen's own read records nothing.
+    pub role: Role,
+    /// The reason given, if any (at most 500 characters, without control characters).
+    pub why: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CitizenRequestCommand {
     Book(BookAppointment),
@@ -281,6 +295,7 @@ pub enum CitizenRequestCommand {
     RecordRecordingStored(RecordRecordingStored),
     RecordRecordingFailed(RecordRecordingFailed),
     RecordRecordingAccess(RecordRecordingAccess),
+    RecordCaseFileAccess(RecordCaseFileAccess),
     RequestManageLink(RequestManageLink),
     PurgeDocument(PurgeDocument),
     PurgeRecording(PurgeRecording),

@@ -53,6 +53,10 @@ pub enum CitizenRequestError {
         "reading a document needs a reason of 1 to {max} characters, without control characters"
     )]
     AccessReason { max: usize },
+    #[error(
+        "the reason for reading the case is at most {max} characters, without control characters"
+    )]
+    CaseReadReason { max: usize },
     #[error("the document record is incomplete: {0}")]
     DocumentRecord(&'static str),
     #[error("the identification does not match the booking: {}", .0.as_str())]

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::call::{ConsentWording, Participant, StoredRecording};
 use super::documents::DocumentMediaType;
 use super::identity::{IdentityEvidence, IdentityMethod};
+use super::reads::CaseRead;
 use super::signature::{SignableKind, SignatureEvidence, Signer, SigningMethod};
+use crate::metadata::Role;
 use crate::notification::{NotificationChannel, NotificationKind};
 use crate::procedure::Bilingual;
 use crate::slot::Slot;
@@ -273,6 +275,16 @@ pub enum CitizenRequestEvent {
         why: String,
         at: DateTime<Utc>,
     },
+    /// Someone other than the citizen read the whole case (`what`: its history, its export or
+    /// its case file): who, in what role, when, and why when they said. Written before the
+    /// answer is sent, in every state of the case.
+    CaseFileAccessed {
+        what: CaseRead,
+        by: String,
+        role: Role,
+        why: Option<String>,
+        at: DateTime<Utc>,
+    },
     /// The citizen lost the mail and asked, with their DNI/NIE and email, for the link to manage
     /// the appointment again: it goes to the address on file.
     ManageLinkRequested {
@@ -335,6 +347,7 @@ impl DomainEvent for CitizenRequestEvent {
             Self::RecordingStored { .. } => "RecordingStored",
             Self::RecordingFailed { .. } => "RecordingFailed",
             Self::RecordingAccessed { .. } => "RecordingAccessed",
+            Self::CaseFileAccessed { .. } => "CaseFileAccessed",
             Self::ManageLinkRequested { .. } => "ManageLinkRequested",
             Self::DocumentPurged { .. } => "DocumentPurged",
             Self::RecordingPurged { .. } => "RecordingPurged",

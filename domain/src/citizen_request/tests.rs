@@ -12,6 +12,7 @@ type Case = TestFramework<CitizenRequest>;
 mod calling;
 mod erasure;
 mod links;
+mod reads;
 mod retention;
 mod signing;
 

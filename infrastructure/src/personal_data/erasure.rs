@@ -40,7 +40,7 @@ pub async fn erase_case(
     let command = CitizenRequestCommand::ErasePersonalData(ErasePersonalData { at: booking.now() });
     let (_, events) = booking.execute(request_id, command, metadata, None).await?;
     let mut tx = pool.begin().await.map_err(PersonalDataError::from)?;
-    let key_destroyed_now = keys::erase(&mut tx, personal.wrapper(), request_id).await?;
+    let key_destroyed_now = keys::erase(&mut tx, personal, request_id).await?;
     clear_copies(&mut tx, request_id).await?;
     tx.commit().await.map_err(PersonalDataError::from)?;
     Ok(ErasureOutcome {

@@ -17,6 +17,7 @@ mod fields;
 mod key_wrapper;
 mod keys;
 mod repository;
+mod rotation;
 mod settings;
 
 use std::collections::HashSet;
@@ -32,6 +33,7 @@ pub use fields::CASE_AGGREGATE;
 pub use key_wrapper::{KeyWrapper, LocalKeyFile, WrapError};
 pub use keys::CaseKey;
 pub use repository::SealedRepository;
+pub use rotation::{KeyCounts, Rewrapped, key_counts, rewrap};
 pub use settings::PersonalDataSettings;
 
 use crate::config::{Profile, Settings};
@@ -54,12 +56,16 @@ pub enum PersonalDataError {
     KeyVanished(Uuid),
     #[error("personal_data.key_file: {0}")]
     Settings(String),
+    #[error("a case key is wrapped by {0}, which is neither the wrapping key nor a previous one")]
+    UnknownWrappingKey(String),
 }
 
 /// Seals and opens the personal data of events. Cheap to clone.
 #[derive(Clone)]
 pub struct PersonalData {
     wrapper: Arc<dyn KeyWrapper>,
+    /// Keys being rotated out, which still open the case keys they wrapped.
+    previous: Vec<Arc<dyn KeyWrapper>>,
 }
 
 impl std::fmt::Debug for PersonalData {
@@ -72,7 +78,16 @@ impl std::fmt::Debug for PersonalData {
 
 impl PersonalData {
     pub fn new(wrapper: Arc<dyn KeyWrapper>) -> Self {
-        Self { wrapper }
+        Self {
+            wrapper,
+            previous: Vec::new(),
+        }
+    }
+
+    /// With wrapping keys being rotated out, which open what they wrapped until `rewrap` ran.
+    pub fn with_previous(mut self, previous: Vec<Arc<dyn KeyWrapper>>) -> Self {
+        self.previous = previous;
+        self
     }
 
     /// The configured wrapping key; in the local profile without one, a development key made
@@ -90,7 +105,13 @@ impl PersonalData {
                 ));
             }
         };
-        Ok(Self::new(Arc::new(wrapper)))
+        let previous = settings
+            .personal_data
+            .previous_key_files
+            .iter()
+            .map(|path| LocalKeyFile::load(path).map(|k| Arc::new(k) as Arc<dyn KeyWrapper>))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::new(Arc::new(wrapper)).with_previous(previous))
     }
 
     pub fn key_id(&self) -> &str {
@@ -114,7 +135,7 @@ impl PersonalData {
             return Ok(());
         }
         let ids: Vec<Uuid> = cases.into_iter().collect();
-        let keys = keys::opening_keys(conn, self.wrapper.as_ref(), &ids).await?;
+        let keys = keys::opening_keys(conn, self, &ids).await?;
         for event in events.iter_mut() {
             if event.aggregate_type != CASE_AGGREGATE {
                 continue;
@@ -135,5 +156,14 @@ impl PersonalData {
 
     pub(crate) fn wrapper(&self) -> &dyn KeyWrapper {
         self.wrapper.as_ref()
+    }
+
+    /// The wrapping key named `key_id`: the current one or one being rotated out.
+    pub(crate) fn unwrapper(&self, key_id: &str) -> Result<&dyn KeyWrapper, PersonalDataError> {
+        std::iter::once(&self.wrapper)
+            .chain(self.previous.iter())
+            .find(|w| w.key_id() == key_id)
+            .map(|w| w.as_ref())
+            .ok_or_else(|| PersonalDataError::UnknownWrappingKey(key_id.to_string()))
     }
 }

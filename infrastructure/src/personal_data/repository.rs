@@ -52,8 +52,7 @@ impl SealedRepository {
                     let request_id = Uuid::parse_str(&event.aggregate_id)
                         .map_err(|_| PersonalDataError::NoKey(event.aggregate_id.clone()))?;
                     let mut conn = self.pool.acquire().await?;
-                    let case_key =
-                        keys::sealing_key(&mut conn, self.personal.wrapper(), request_id).await?;
+                    let case_key = keys::sealing_key(&mut conn, &self.personal, request_id).await?;
                     key = Some((event.aggregate_id.clone(), case_key.clone()));
                     case_key
                 }
@@ -84,7 +83,7 @@ impl SealedRepository {
         let request_id = Uuid::parse_str(&first.aggregate_id)
             .map_err(|_| PersonalDataError::NoKey(first.aggregate_id.clone()))?;
         let mut conn = self.pool.acquire().await?;
-        let keys = keys::opening_keys(&mut conn, self.personal.wrapper(), &[request_id]).await?;
+        let keys = keys::opening_keys(&mut conn, &self.personal, &[request_id]).await?;
         let key = keys.get(&request_id);
         for event in events.iter_mut() {
             fields::open_event(

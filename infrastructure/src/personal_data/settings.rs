@@ -12,4 +12,7 @@ pub struct PersonalDataSettings {
     /// production, where it must already exist: making a new one there would make every case
     /// unreadable. The local profile makes `auth.data_dir`/personal-data.key when absent.
     pub key_file: Option<PathBuf>,
+    /// Wrapping keys being rotated out: case keys still wrapped by one of them open with it,
+    /// and `arreta personal-data rewrap` moves them under `key_file`. Empty once it has run.
+    pub previous_key_files: Vec<PathBuf>,
 }
