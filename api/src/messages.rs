@@ -14,6 +14,7 @@ use crate::problem::{ApiError, FieldProblem, Problem};
 
 mod booking_guard;
 mod calls;
+mod retention;
 mod signing;
 
 /// What is wrong with one field of the input.
@@ -749,6 +750,10 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
         | CitizenRequestError::ConsentWording { .. }
         | CitizenRequestError::RecordingNotFound(_)
         | CitizenRequestError::RecordingRecord(_) => calls::request_problem(error),
+        CitizenRequestError::NotDueForPurge { .. }
+        | CitizenRequestError::AlreadyPurged
+        | CitizenRequestError::DocumentPurged(_)
+        | CitizenRequestError::RecordingPurged(_) => retention::request_problem(error),
         // The api sanitises what it records: this means a bug.
         CitizenRequestError::DocumentRecord(_) => for_status(S::INTERNAL_SERVER_ERROR),
         CitizenRequestError::DocumentsDue => problem(

@@ -218,7 +218,9 @@ pub fn apply(
                 | CitizenRequestEvent::RecordingFailed { .. }
                 | CitizenRequestEvent::RecordingAccessed { .. }
                 | CitizenRequestEvent::CaseFileAccessed { .. }
-                | CitizenRequestEvent::ManageLinkRequested { .. } => {}
+                | CitizenRequestEvent::ManageLinkRequested { .. }
+                | CitizenRequestEvent::DocumentPurged { .. }
+                | CitizenRequestEvent::RecordingPurged { .. } => {}
             }
             summary.updated_at = at;
             summary

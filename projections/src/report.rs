@@ -157,6 +157,8 @@ pub fn change(
         | CitizenRequestEvent::RecordingAccessed { .. }
         | CitizenRequestEvent::CaseFileAccessed { .. }
         | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::DocumentPurged { .. }
+        | CitizenRequestEvent::RecordingPurged { .. }
         | CitizenRequestEvent::PersonalDataErased { .. } => on_case_day(Counters::default()),
     }
 }

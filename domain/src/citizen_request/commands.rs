@@ -8,6 +8,7 @@ use super::reads::CaseRead;
 use super::signature::{OnBehalfConsent, RequestForm, SignableKind, SigningMethod};
 use crate::metadata::Role;
 use crate::notification::{NotificationChannel, NotificationKind};
+use crate::retention::RetentionPeriods;
 use crate::slot::Slot;
 use crate::values::{Language, ProcedureCode};
 
@@ -240,6 +241,24 @@ pub struct RecordRecordingAccess {
     pub at: DateTime<Utc>,
 }
 
+/// Record that a document's stored version was deleted. `periods` is the retention schedule of
+/// the case's procedure: the case checks with it that the document was due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeDocument {
+    pub document_id: uuid::Uuid,
+    pub periods: RetentionPeriods,
+    pub at: DateTime<Utc>,
+}
+
+/// Record that one file of a recording was deleted (see [`PurgeDocument`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeRecording {
+    pub recording_id: uuid::Uuid,
+    pub object_key: String,
+    pub periods: RetentionPeriods,
+    pub at: DateTime<Utc>,
+}
+
 /// Record a read of the whole case (history, export, case file), before it is answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordCaseFileAccess {
@@ -278,5 +297,7 @@ pub enum CitizenRequestCommand {
     RecordRecordingAccess(RecordRecordingAccess),
     RecordCaseFileAccess(RecordCaseFileAccess),
     RequestManageLink(RequestManageLink),
+    PurgeDocument(PurgeDocument),
+    PurgeRecording(PurgeRecording),
     ErasePersonalData(ErasePersonalData),
 }

@@ -6,7 +6,10 @@ use super::identity::IdentityMismatch;
 pub enum CitizenRequestError {
     #[error("there is no appointment booked for this request")]
     NotBooked,
-    #[error("personal data is erased only once the case has ended")]
+    /// Personal data is erased, and stored objects purged, only once the case has ended.
+    #[error(
+        "the case has not ended: its personal data is not erased, nor its objects purged, before"
+    )]
     CaseNotEnded,
     #[error("the citizen's personal data in this case was erased")]
     PersonalDataErased,
@@ -100,4 +103,14 @@ pub enum CitizenRequestError {
     RecordingNotFound(uuid::Uuid),
     #[error("the recording record is inconsistent: {0}")]
     RecordingRecord(&'static str),
+    #[error("not due for purge before {due_at}")]
+    NotDueForPurge {
+        due_at: chrono::DateTime<chrono::Utc>,
+    },
+    #[error("already purged")]
+    AlreadyPurged,
+    #[error("document {0} was purged at the end of its retention")]
+    DocumentPurged(uuid::Uuid),
+    #[error("this file of recording {0} was purged at the end of its retention")]
+    RecordingPurged(uuid::Uuid),
 }

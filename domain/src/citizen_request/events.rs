@@ -290,6 +290,22 @@ pub enum CitizenRequestEvent {
     ManageLinkRequested {
         requested_at: DateTime<Utc>,
     },
+    /// The document's stored version was deleted from the documents bucket once the retention
+    /// schedule and its own lock allowed it. Its record stays; its bytes are gone.
+    DocumentPurged {
+        document_id: uuid::Uuid,
+        object_key: String,
+        version_id: String,
+        purged_at: DateTime<Utc>,
+    },
+    /// One file of a recording was deleted from the recordings bucket once the retention
+    /// schedule and its own lock (at least four years) allowed it.
+    RecordingPurged {
+        recording_id: uuid::Uuid,
+        object_key: String,
+        version_id: String,
+        purged_at: DateTime<Utc>,
+    },
     /// The case's retention for personal data ended and its key was erased: from here on the
     /// citizen's data in every event of the case reads as erased. Written before the key goes,
     /// so the record of the erasure never depends on the erasure having worked.
@@ -333,6 +349,8 @@ impl DomainEvent for CitizenRequestEvent {
             Self::RecordingAccessed { .. } => "RecordingAccessed",
             Self::CaseFileAccessed { .. } => "CaseFileAccessed",
             Self::ManageLinkRequested { .. } => "ManageLinkRequested",
+            Self::DocumentPurged { .. } => "DocumentPurged",
+            Self::RecordingPurged { .. } => "RecordingPurged",
             Self::PersonalDataErased { .. } => "PersonalDataErased",
         }
         .to_string()

@@ -14,7 +14,7 @@ mod tests;
 
 pub use aggregate::{
     Booking, CaseStatus, CitizenRequest, Identification, MAX_DOCUMENT_LABEL_CHARS,
-    MAX_REQUESTED_DOCUMENTS,
+    MAX_REQUESTED_DOCUMENTS, PurgedObject,
 };
 pub use call::{
     CallRecord, ConsentDecision, ConsentState, ConsentWording, FailedRecording,
@@ -23,11 +23,11 @@ pub use call::{
 };
 pub use commands::{
     AttachDocument, BookAppointment, CancelAppointment, CitizenRequestCommand, CloseCase,
-    ConfirmSignature, DocumentToSign, EndCall, ErasePersonalData, RecordCaseFileAccess,
-    RecordConsent, RecordDocumentAccess, RecordNoShow, RecordNotification, RecordRecordingAccess,
-    RecordRecordingFailed, RecordRecordingStored, RecordRegistryEntry, RequestDocuments,
-    RequestManageLink, RequestSignature, RescheduleAppointment, ReviewDocument, SignOnBehalf,
-    StartCall, StartRecording, VerifyIdentity,
+    ConfirmSignature, DocumentToSign, EndCall, ErasePersonalData, PurgeDocument, PurgeRecording,
+    RecordCaseFileAccess, RecordConsent, RecordDocumentAccess, RecordNoShow, RecordNotification,
+    RecordRecordingAccess, RecordRecordingFailed, RecordRecordingStored, RecordRegistryEntry,
+    RequestDocuments, RequestManageLink, RequestSignature, RescheduleAppointment, ReviewDocument,
+    SignOnBehalf, StartCall, StartRecording, VerifyIdentity,
 };
 pub use documents::{
     AttachedDocument, DocumentMediaType, DocumentReview, MAX_DOCUMENT_REASON_CHARS,

@@ -13,6 +13,7 @@ mod calling;
 mod erasure;
 mod links;
 mod reads;
+mod retention;
 mod signing;
 
 fn t(h: u32, m: u32) -> DateTime<Utc> {

@@ -48,6 +48,8 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::RecordingAccessed { .. }
         | CitizenRequestEvent::CaseFileAccessed { .. }
         | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::DocumentPurged { .. }
+        | CitizenRequestEvent::RecordingPurged { .. }
         | CitizenRequestEvent::PersonalDataErased { .. } => None,
     }
 }
