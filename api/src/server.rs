@@ -120,8 +120,7 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
 }
 
 /// The retention purge over the state's case store and object store, on the configured
-/// schedule. No personal-data shredder is wired in yet: the purge reports the personal data due
-/// and says so.
+/// schedule; a case's personal data is shredded by erasing its key.
 pub fn purger(state: &AppState) -> Result<infrastructure::retention::Purger, StartError> {
     let schedule = state
         .settings
@@ -133,7 +132,12 @@ pub fn purger(state: &AppState) -> Result<infrastructure::retention::Purger, Sta
         booking: state.booking.clone(),
         objects: state.objects.clone(),
         schedule,
-        shredder: None,
+        shredder: Some(Arc::new(
+            infrastructure::personal_data::KeyErasingShredder {
+                booking: state.booking.clone(),
+                pool: state.pool.clone(),
+            },
+        )),
     })
 }
 

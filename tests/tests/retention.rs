@@ -184,9 +184,18 @@ async fn a_document_is_purged_once_due_recorded_on_the_case_and_then_gone() {
     assert_eq!(payload["object_key"], document.key.as_str());
     assert_eq!(payload["version_id"], document.version.as_str());
     assert_eq!(purged[0]["metadata"]["actor"], "system:retention-purge");
-    // No shredder is wired: the personal data is due and said to be left.
+    // The personal data was due with it: shredded, by erasing the case's key.
     assert_eq!(run.personal_data.len(), 1, "{run:?}");
-    assert_eq!(run.personal_data[0].outcome, ShredOutcome::NotWired);
+    assert_eq!(run.personal_data[0].outcome, ShredOutcome::Shredded);
+    let shredded = app
+        .get_json_as("clerk", &format!("/v1/requests/{case}"))
+        .await;
+    assert_eq!(shredded["citizen"]["erased"], true, "{shredded}");
+    assert_eq!(shredded["citizen"]["national_id"], "");
+    assert_eq!(
+        purged_events(&app, &case, "PersonalDataErased").await.len(),
+        1
+    );
 
     // A read of the document answers 410 in the caller's language, and records no read.
     let read = as_role(
@@ -476,7 +485,7 @@ async fn arreta_retention_report_lists_what_is_coming_due() {
         String::from_utf8_lossy(&output.stderr)
     );
     let report: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    assert_eq!(report["shredding_wired"], false);
+    assert_eq!(report["shredding_wired"], true);
     let items = report["items"].as_array().expect("items");
     let document_item = items
         .iter()
@@ -505,5 +514,5 @@ async fn arreta_retention_report_lists_what_is_coming_due() {
         text.contains(&case) && text.contains("personal data"),
         "{text}"
     );
-    assert!(text.contains("shredding is not wired"), "{text}");
+    assert!(!text.contains("shredding is not wired"), "{text}");
 }

@@ -1008,6 +1008,21 @@ fn sentence(
             },
             because(why.as_deref())
         ),
+        E::DocumentPurged { document_id, .. } => format!(
+            "{} {}.",
+            tr(
+                l,
+                "Gordetzeko epea amaituta, dokumentua ezabatu da:",
+                "Acabado su plazo de conservación, se borró el documento"
+            ),
+            document(document_id)
+        ),
+        E::RecordingPurged { .. } => tr(
+            l,
+            "Gordetzeko epea amaituta, deiaren grabazioaren fitxategi bat ezabatu da.",
+            "Acabado su plazo de conservación, se borró un archivo de la grabación de la llamada.",
+        )
+        .to_string(),
         E::PersonalDataErased { .. } => tr(
             l,
             "Zure datu pertsonalak ezabatu dira, gordetzeko epea amaitu delako.",
