@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: SignatureCommand,
     },
+    /// The keys of the citizens' personal data: status and the wrapping key's rotation.
+    PersonalData {
+        #[command(subcommand)]
+        command: cli::personal_data::PersonalDataCommand,
+    },
     /// The retention schedule: what is due to go, and the purge.
     Retention {
         #[command(subcommand)]
@@ -168,6 +173,7 @@ async fn main() -> ExitCode {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Command::Projections { command } => projections(settings, command).await,
+        Command::PersonalData { command } => cli::personal_data::run(settings, command).await,
         Command::Retention { command } => match cli::retention::run(settings, command).await {
             Ok(true) => Ok(()),
             Ok(false) => return ExitCode::from(2),

@@ -338,3 +338,66 @@ async fn a_rotated_wrapping_key_opens_every_case_and_the_old_one_can_go() {
     ));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn arreta_personal_data_rewrap_moves_the_case_keys_under_the_new_wrapping_key() {
+    use infrastructure::personal_data::{KeyWrapper, LocalKeyFile};
+
+    let app = spawn_app().await;
+    let id = booked_and_cancelled(&app, 3).await;
+    let dir = std::env::temp_dir().join(format!("arreta-rotation-{}", Uuid::new_v4()));
+    let new_path = dir.join("new.key");
+    let new_id = LocalKeyFile::load_or_create(&new_path)
+        .expect("new key")
+        .key_id()
+        .to_string();
+    let mut settings = (*app.state.settings).clone();
+    settings.personal_data.key_file = Some(new_path);
+    settings.personal_data.previous_key_files =
+        vec![tests::test_keys_dir().join("personal-data.key")];
+    let config = tests::write_config(&settings);
+    let run = |command: &str| {
+        let output = std::process::Command::new(tests::arreta_binary())
+            .args(["personal-data", command])
+            .env("ARRETA_CONFIG", config.path())
+            .env("ARRETA_DATABASE_URL", &app.db.url)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("arreta personal-data runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let rewrapped = run("rewrap");
+    assert!(
+        rewrapped.contains(&format!("1 case key(s) wrapped again under {new_id}")),
+        "{rewrapped}"
+    );
+    assert!(
+        rewrapped.contains(&format!("{new_id} (current): 1 case key(s)")),
+        "{rewrapped}"
+    );
+    let status = run("status");
+    assert!(status.contains("0 case key(s) erased"), "{status}");
+    // The service, on the new settings, still reads the case.
+    let personal = infrastructure::personal_data::PersonalData::from_settings(&settings)
+        .expect("new settings");
+    let mut conn = app.db.pool.acquire().await.expect("connection");
+    let events = infrastructure::global_log::aggregate_events(
+        &mut conn,
+        &personal,
+        "CitizenRequest",
+        &id,
+        None,
+    )
+    .await
+    .expect("opens");
+    assert_eq!(
+        events[0].payload["AppointmentBooked"]["citizen"]["email"],
+        EMAIL
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
