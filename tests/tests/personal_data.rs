@@ -162,6 +162,40 @@ async fn after_erasure_the_citizen_reads_as_erased_everywhere_and_the_chain_stil
         .await;
     assert_eq!(export["state"]["citizen"]["erased"], true);
     assert!(!export.to_string().contains(DNI));
+    // The chain checks outside Arreta from the export alone: each event's stored text, hashed.
+    let mut previous = "0".repeat(64);
+    for event in export["events"].as_array().expect("events") {
+        let text = |field: &str| event[field].as_str().expect(field).to_string();
+        let stored = infrastructure::audit::StoredEvent {
+            aggregate_type: "CitizenRequest".into(),
+            aggregate_id: id.clone(),
+            sequence: event["sequence"].as_i64().expect("sequence"),
+            global_position: event["global_position"].as_i64().expect("position"),
+            event_type: text("event_type"),
+            event_version: text("event_version"),
+            recorded_at: text("recorded_at").parse().expect("recorded_at"),
+            payload: event["stored"]["payload"]
+                .as_str()
+                .expect("stored payload")
+                .into(),
+            metadata: event["stored"]["metadata"]
+                .as_str()
+                .expect("stored metadata")
+                .into(),
+            chain_hash: text("chain_hash"),
+        };
+        assert_eq!(
+            infrastructure::audit::chain_hash(&previous, &stored),
+            stored.chain_hash
+        );
+        previous = stored.chain_hash;
+    }
+    assert!(
+        export["events"][0]["stored"]["payload"]
+            .as_str()
+            .expect("stored")
+            .contains("\"sealed\"")
+    );
 
     // Another case's key is untouched.
     let kept = app

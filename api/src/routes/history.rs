@@ -204,6 +204,18 @@ pub struct ExportedEvent {
     pub event: HistoryItem,
     /// The event's link in the case's hash chain.
     pub chain_hash: String,
+    /// The payload and metadata exactly as stored: the text the chain hashes, in which the
+    /// citizen's data is sealed. With these an auditor checks the chain outside Arreta, also
+    /// once the data is erased.
+    pub stored: StoredForm,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoredForm {
+    /// The payload's JSON text as stored.
+    pub payload: String,
+    /// The metadata's JSON text as stored.
+    pub metadata: String,
 }
 
 /// A whole case file in one document.
@@ -254,15 +266,34 @@ pub async fn export(
         .ok_or(ApiError::NotFound)?;
     let summary = fold(id, &logged)?;
     let verification = VerificationView::of(id, &stored);
-    let hashes: std::collections::HashMap<i64, String> = stored
-        .into_iter()
-        .map(|e| (e.sequence, e.chain_hash))
-        .collect();
+    let mut stored: std::collections::HashMap<i64, audit::StoredEvent> =
+        stored.into_iter().map(|e| (e.sequence, e)).collect();
     let events: Vec<ExportedEvent> = logged
         .into_iter()
-        .map(|e| ExportedEvent {
-            chain_hash: hashes.get(&e.sequence).cloned().unwrap_or_default(),
-            event: HistoryItem::from(e),
+        .map(|e| {
+            // Both lists are the same rows of one case, read on one connection.
+            let as_stored = stored.remove(&e.sequence);
+            let (chain_hash, stored) = match as_stored {
+                Some(s) => (
+                    s.chain_hash,
+                    StoredForm {
+                        payload: s.payload,
+                        metadata: s.metadata,
+                    },
+                ),
+                None => (
+                    String::new(),
+                    StoredForm {
+                        payload: String::new(),
+                        metadata: String::new(),
+                    },
+                ),
+            };
+            ExportedEvent {
+                chain_hash,
+                stored,
+                event: HistoryItem::from(e),
+            }
         })
         .collect();
     drop(conn);
