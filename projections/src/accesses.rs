@@ -60,7 +60,7 @@ pub fn data_accesses(events: &[LoggedEvent]) -> Result<Vec<DataAccess>, DecodeEr
                 file_name,
                 ..
             } => {
-                names.insert(document_id, file_name);
+                names.insert(document_id, file_name.known().cloned().unwrap_or_default());
             }
             CitizenRequestEvent::DocumentAccessed {
                 document_id,

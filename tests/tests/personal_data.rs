@@ -435,3 +435,51 @@ async fn arreta_personal_data_rewrap_moves_the_case_keys_under_the_new_wrapping_
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn a_document_s_name_is_sealed_and_once_erased_the_document_is_called_by_its_type() {
+    let app = spawn_app().await;
+    let created = app
+        .book(&booking_body("PADRON-ALTA", local_at(3, 10, 0)))
+        .await;
+    let id = created.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let uploaded = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/documents"))),
+    )
+    .query(&[("name", "NAN_Miren_Etxeberria.pdf")])
+    .header("content-type", "application/pdf")
+    .body(b"%PDF-1.7\nsealed name\n".to_vec())
+    .send()
+    .await
+    .expect("upload");
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
+    assert!(!stored_text(&app, &id).await.contains("NAN_Miren"));
+    let listed = app
+        .get_json_as("clerk", &format!("/v1/requests/{id}/documents"))
+        .await;
+    assert!(
+        listed.to_string().contains("NAN_Miren_Etxeberria.pdf"),
+        "{listed}"
+    );
+
+    let cancelled = as_clerk(
+        app.client
+            .post(app.url(&format!("/v1/requests/{id}/cancel"))),
+    )
+    .json(&json!({ "reason": REASON }))
+    .send()
+    .await
+    .expect("cancel");
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    erase(&app, &id).await;
+    let listed = app
+        .get_json_as("clerk", &format!("/v1/requests/{id}/documents"))
+        .await;
+    let text = listed.to_string();
+    assert!(!text.contains("NAN_Miren"), "{text}");
+    assert!(text.contains("document.pdf"), "{text}");
+}

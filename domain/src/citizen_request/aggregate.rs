@@ -23,7 +23,7 @@ use super::commands::{
 };
 use super::documents::{
     AttachedDocument, DocumentReview, MAX_DOCUMENT_REASON_CHARS, MAX_DOCUMENTS_PER_CASE,
-    MAX_FILE_NAME_CHARS,
+    MAX_FILE_NAME_CHARS, sanitise_file_name,
 };
 use super::error::CitizenRequestError;
 use super::events::{
@@ -416,7 +416,7 @@ impl CitizenRequest {
         }
         Ok(vec![CitizenRequestEvent::DocumentAttached {
             document_id: command.document_id,
-            file_name: command.file_name,
+            file_name: Personal::Known(command.file_name),
             media_type: command.media_type,
             size: command.size,
             sha256: command.sha256,
@@ -638,7 +638,12 @@ impl Aggregate for CitizenRequest {
                 attached_at,
             } => self.documents.push(AttachedDocument {
                 document_id,
-                file_name,
+                // Once erased, the name the uploader gave is gone: the document is called by
+                // its type, as one sent without a name is.
+                file_name: file_name
+                    .known()
+                    .cloned()
+                    .unwrap_or_else(|| sanitise_file_name(None, media_type)),
                 media_type,
                 size,
                 sha256,
@@ -695,6 +700,9 @@ impl Aggregate for CitizenRequest {
                 self.personal_data_erased_at = Some(erased_at);
                 if let Some(booking) = self.booking.as_mut() {
                     booking.citizen = Personal::Erased;
+                }
+                for document in &mut self.documents {
+                    document.file_name = sanitise_file_name(None, document.media_type);
                 }
             }
         }

@@ -139,7 +139,8 @@ pub enum CitizenRequestEvent {
     /// bucket, its size, type (from its content) and SHA-256, and until when it is locked.
     DocumentAttached {
         document_id: uuid::Uuid,
-        file_name: String,
+        /// As the uploader named it ("DNI_Miren_Etxeberria.pdf"): sealed like the citizen.
+        file_name: Personal<String>,
         media_type: DocumentMediaType,
         size: u64,
         sha256: String,

@@ -511,7 +511,7 @@ mod documents {
         let c = attach_command(id);
         CitizenRequestEvent::DocumentAttached {
             document_id: c.document_id,
-            file_name: c.file_name,
+            file_name: c.file_name.into(),
             media_type: c.media_type,
             size: c.size,
             sha256: c.sha256,

@@ -23,6 +23,7 @@ const PERSONAL_FIELDS: &[(&str, &str)] = &[
     ("AppointmentBooked", "citizen"),
     ("AppointmentCancelled", "reason"),
     ("CaseClosed", "summary"),
+    ("DocumentAttached", "file_name"),
 ];
 
 /// Metadata entries that tell where a request came from: personal data under the GDPR.

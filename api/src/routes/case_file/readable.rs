@@ -655,7 +655,7 @@ fn history(out: &mut String, r: &Readable<'_>) {
                     ..
                 } = &event
                 {
-                    names.insert(*document_id, file_name.clone());
+                    names.insert(*document_id, file_name.known().cloned().unwrap_or_default());
                 }
                 sentence(r, &event, &names)
             }
@@ -844,14 +844,23 @@ fn sentence(
             ),
             notification_text(l, *kind)
         ),
-        E::DocumentAttached { file_name, .. } => format!(
-            "{} «{file_name}».",
-            tr(
+        E::DocumentAttached { file_name, .. } => match file_name.known() {
+            Some(name) => format!(
+                "{} «{name}».",
+                tr(
+                    l,
+                    "Dokumentu bat gehitu da espedientera:",
+                    "Se añadió al expediente el documento"
+                )
+            ),
+            // Its name went with the citizen's data.
+            None => tr(
                 l,
-                "Dokumentu bat gehitu da espedientera:",
-                "Se añadió al expediente el documento"
+                "Dokumentu bat gehitu da espedientera.",
+                "Se añadió un documento al expediente.",
             )
-        ),
+            .to_string(),
+        },
         E::DocumentReviewed {
             document_id,
             accepted,

@@ -70,3 +70,33 @@ fn given_an_event_whose_key_is_gone_when_it_is_loaded_then_the_booking_reads_as_
     assert_eq!(case.status(), CaseStatus::Booked);
     assert!(case.booking().expect("booked").citizen.is_erased());
 }
+
+#[test]
+fn given_an_erased_case_its_documents_are_called_by_their_type() {
+    let mut case = CitizenRequest::default();
+    let mut attached = serde_json::to_value(CitizenRequestEvent::DocumentAttached {
+        document_id: uuid::Uuid::from_u128(7),
+        file_name: "NAN_Miren_Etxeberria.pdf".into(),
+        media_type: DocumentMediaType::Pdf,
+        size: 10,
+        sha256: "0".repeat(64),
+        object_key: "k".into(),
+        version_id: "v".into(),
+        retain_until: t(23, 0),
+        uploaded_by: "citizen".into(),
+        attached_at: t(7, 10),
+    })
+    .expect("serialises");
+    case.apply(booked());
+    case.apply(serde_json::from_value(attached.clone()).expect("decodes"));
+    assert_eq!(case.documents()[0].file_name, "NAN_Miren_Etxeberria.pdf");
+    case.apply(closed());
+    case.apply(erased(t(23, 0)));
+    assert_eq!(case.documents()[0].file_name, "document.pdf");
+    // Rebuilt once the key is gone, the event itself has no name to give.
+    attached["DocumentAttached"]["file_name"] = serde_json::json!({"erased": true});
+    let mut rebuilt = CitizenRequest::default();
+    rebuilt.apply(booked());
+    rebuilt.apply(serde_json::from_value(attached).expect("still decodes"));
+    assert_eq!(rebuilt.documents()[0].file_name, "document.pdf");
+}

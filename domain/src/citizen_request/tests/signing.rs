@@ -306,7 +306,7 @@ mod signature {
             .then_expect_events(vec![
                 CitizenRequestEvent::DocumentAttached {
                     document_id: document.document_id,
-                    file_name: document.file_name,
+                    file_name: document.file_name.into(),
                     media_type: document.media_type,
                     size: document.size,
                     sha256: document.sha256,
