@@ -1,0 +1,3 @@
+//! Subcommands of `arreta` that have grown past a few lines, one module each.
+
+pub mod sealing;
