@@ -159,7 +159,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/feeds/rooms/{room}", get(feeds::room))
         .route("/v1/reports/daily", get(reports::daily))
         .route("/v1/reports/occupancy", get(reports::occupancy))
-        .route(seal_keys::PATH, get(seal_keys::list))
+        .route(seal_keys::PATH, get(seal_keys::key_set))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", document()))

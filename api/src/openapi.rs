@@ -51,7 +51,7 @@ use crate::routes::{
         signatures::get,
         signatures::confirm,
         signatures::verify_seal,
-        seal_keys::list,
+        seal_keys::key_set,
         requests::assign_clerk,
         requests::issue_link,
         history::history,

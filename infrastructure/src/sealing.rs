@@ -250,6 +250,9 @@ mod tests {
             keys.verify_detached(&relabelled, payload),
             Err(SealError::Signature)
         );
-        assert_eq!(detached_key_id(&relabelled).as_deref(), Some(keys.current().key_id()));
+        assert_eq!(
+            detached_key_id(&relabelled).as_deref(),
+            Some(keys.current().key_id())
+        );
     }
 }

@@ -136,8 +136,9 @@ fn kid_of(seal: &str) -> String {
 
 /// The README's lines that check a seal with OpenSSL, as they are written there.
 fn readme_check() -> String {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
-        .expect("README");
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .expect("README");
     let start = readme
         .find("<!-- seal-check:start -->")
         .expect("start marker");
@@ -413,7 +414,11 @@ async fn seals_verify_with_the_published_keys_through_openssl_before_and_after_a
     let (_, breaks) = anchors::verify_anchors(&mut conn, &before.state.signing.sealing)
         .await
         .expect("verify");
-    assert_eq!(breaks.len(), 1, "the old set alone does not know the new key");
+    assert_eq!(
+        breaks.len(),
+        1,
+        "the old set alone does not know the new key"
+    );
     assert_eq!(breaks[0].day, earlier);
     assert!(breaks[0].reason.contains(&new_kid), "{}", breaks[0].reason);
 

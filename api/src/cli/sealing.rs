@@ -57,8 +57,9 @@ pub fn rotate(settings: &Settings, out: Option<&Path>) -> Result<(), RotationErr
         println!("restart `arreta serve` for it to seal with the new key");
         return Ok(());
     };
-    let absolute =
-        |p: &Path| std::path::absolute(p).map_err(|e| RotationError::Path(p.display().to_string(), e));
+    let absolute = |p: &Path| {
+        std::path::absolute(p).map_err(|e| RotationError::Path(p.display().to_string(), e))
+    };
     let out = absolute(out)?;
     let new = key_files::write_new_private_key(&out)?;
     let new_kid = key_files::key_id(&new.verifying_key()).map_err(RotationError::Key)?;
@@ -91,7 +92,10 @@ pub fn rotate(settings: &Settings, out: Option<&Path>) -> Result<(), RotationErr
         }
     }
     previous.insert(0, old_file.clone());
-    println!("new sealing key: {} (kid {new_kid}), PKCS#8 v1, mode 0600", out.display());
+    println!(
+        "new sealing key: {} (kid {new_kid}), PKCS#8 v1, mode 0600",
+        out.display()
+    );
     println!(
         "the current key's public part: {} (kid {})",
         old_file.display(),

@@ -59,7 +59,7 @@ pub struct SealKeySet {
             headers(("Cache-Control" = String, description = "public, max-age=3600"))),
         (status = 429, description = "Too many requests", body = ProblemBody, content_type = "application/problem+json"),
     ))]
-pub async fn list(
+pub async fn key_set(
     State(state): State<AppState>,
     _caller: Authorized<Anyone>,
 ) -> Result<Response, ApiError> {
@@ -81,6 +81,9 @@ pub async fn list(
     let mut response = (StatusCode::OK, axum::Json(SealKeySet { keys })).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JWK_SET));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
     Ok(response)
 }

@@ -138,12 +138,18 @@ mod tests {
         assert_eq!(label, "PRIVATE KEY");
         assert_eq!(der.len(), 48);
         assert_eq!(&der[..5], &[0x30, 0x2e, 0x02, 0x01, 0x00]);
-        assert_eq!(parse_private(&v1).expect("v1 reads").to_bytes(), key.to_bytes());
+        assert_eq!(
+            parse_private(&v1).expect("v1 reads").to_bytes(),
+            key.to_bytes()
+        );
 
         let v2 = key.to_pkcs8_pem(LineEnding::LF).expect("v2");
         let (_, der) = pem::decode_vec(v2.as_bytes()).expect("pem");
         assert_eq!(der[4], 0x01, "ed25519-dalek writes version 1 (v2)");
-        assert_eq!(parse_private(&v2).expect("v2 reads").to_bytes(), key.to_bytes());
+        assert_eq!(
+            parse_private(&v2).expect("v2 reads").to_bytes(),
+            key.to_bytes()
+        );
         assert_eq!(
             parse_public(&v2).expect("public of v2"),
             key.verifying_key()
@@ -172,7 +178,10 @@ mod tests {
         let path = dir.join("new.pem");
         let key = write_new_private_key(&path).expect("written");
         let text = read(&path).expect("read");
-        assert_eq!(parse_private(&text).expect("parses").to_bytes(), key.to_bytes());
+        assert_eq!(
+            parse_private(&text).expect("parses").to_bytes(),
+            key.to_bytes()
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -5,9 +5,7 @@ use std::path::Path;
 use jsonwebtoken::{Algorithm, Validation};
 use serde::de::DeserializeOwned;
 
-use super::{
-    DetachedSeal, PublicSealingKey, SealError, SealingKey, SealingKeyError, key_files,
-};
+use super::{DetachedSeal, PublicSealingKey, SealError, SealingKey, SealingKeyError, key_files};
 use crate::config::{Profile, Settings};
 use crate::tokens::DevelopmentKeys;
 
@@ -24,8 +22,7 @@ impl SealingKeys {
     pub fn new(current: SealingKey, previous: Vec<PublicSealingKey>) -> Self {
         let mut kept: Vec<PublicSealingKey> = Vec::new();
         for key in previous {
-            if key.key_id() != current.key_id() && kept.iter().all(|k| k.key_id() != key.key_id())
-            {
+            if key.key_id() != current.key_id() && kept.iter().all(|k| k.key_id() != key.key_id()) {
                 kept.push(key);
             }
         }
@@ -148,8 +145,7 @@ fn current_from_pem(pem: &str, dir: &Path) -> Result<SealingKey, SealingKeyError
 fn public_from_file(path: &Path) -> Result<PublicSealingKey, SealingKeyError> {
     let name = || path.display().to_string();
     let pem = key_files::read(path)?;
-    let verifying =
-        key_files::parse_public(&pem).map_err(|e| SealingKeyError::Key(name(), e))?;
+    let verifying = key_files::parse_public(&pem).map_err(|e| SealingKeyError::Key(name(), e))?;
     PublicSealingKey::new(verifying).map_err(|e| SealingKeyError::Key(name(), e))
 }
 
@@ -168,7 +164,11 @@ mod tests {
         let old_seal = before.seal_detached(b"old claims").expect("seal");
 
         let rotated = SealingKeys::new(key(), vec![old.public().clone(), old.public().clone()]);
-        assert_eq!(rotated.public_keys().count(), 2, "a key listed twice counts once");
+        assert_eq!(
+            rotated.public_keys().count(),
+            2,
+            "a key listed twice counts once"
+        );
         let new_seal = rotated.seal_detached(b"new claims").expect("seal");
         assert_eq!(rotated.verify_detached(&old_seal, b"old claims"), Ok(()));
         assert_eq!(rotated.verify_detached(&new_seal, b"new claims"), Ok(()));

@@ -176,7 +176,9 @@ impl DevelopmentKeys {
         match key_files::write_new(&previous_public_file, public.as_bytes()) {
             // Kept by a rotation that stopped before replacing the key: the same public key.
             Err(key_files::KeyFileError::Exists(_))
-                if std::fs::read_to_string(&previous_public_file).ok().as_deref()
+                if std::fs::read_to_string(&previous_public_file)
+                    .ok()
+                    .as_deref()
                     == Some(public.as_str()) => {}
             other => other.map_err(|e| key_error(e.to_string()))?,
         }
@@ -186,7 +188,8 @@ impl DevelopmentKeys {
         let aside = path.with_extension("rotating");
         let _ = std::fs::remove_file(&aside);
         key_files::write_new(&aside, pem.as_bytes()).map_err(|e| key_error(e.to_string()))?;
-        std::fs::rename(&aside, &path).map_err(|e| DevelopmentKeyError::Io(path.display().to_string(), e))?;
+        std::fs::rename(&aside, &path)
+            .map_err(|e| DevelopmentKeyError::Io(path.display().to_string(), e))?;
         Ok(SealingRotation {
             previous_kid,
             current_kid,
