@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: SignatureCommand,
     },
+    /// The retention schedule: what is due to go, and the purge.
+    Retention {
+        #[command(subcommand)]
+        command: cli::retention::RetentionCommand,
+    },
     /// The council's appointment system.
     Sync {
         #[command(subcommand)]
@@ -137,7 +142,7 @@ enum AuditCommand {
 enum ProjectionsCommand {
     /// Rebuild one read model (or all) from position zero.
     Rebuild {
-        /// `case_summary` or `agenda`; all when absent.
+        /// `case_summary`, `agenda`, `report` or `retention`; all when absent.
         name: Option<String>,
     },
     /// Where each projector stands in the global log.
@@ -174,6 +179,11 @@ async fn main() -> ExitCode {
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Command::Projections { command } => projections(settings, command).await,
+        Command::Retention { command } => match cli::retention::run(settings, command).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(2),
+            Err(error) => Err(error),
+        },
         Command::Sync {
             command: SyncCommand::FeedUrl { clerk, room },
         } => feed_url(&settings, clerk, room),

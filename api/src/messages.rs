@@ -14,6 +14,7 @@ use crate::problem::{ApiError, FieldProblem, Problem};
 
 mod booking_guard;
 mod calls;
+mod retention;
 mod signing;
 
 /// What is wrong with one field of the input.
@@ -715,6 +716,19 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
                 ),
             ),
         ),
+        CitizenRequestError::CaseReadReason { max } => problem(
+            S::UNPROCESSABLE_ENTITY,
+            "access-reason",
+            Bilingual::new("Arrazoi baliogabea", "Motivo no válido"),
+            Bilingual::new(
+                format!(
+                    "Espedientea irakurtzeko arrazoiak (why) gehienez {max} karaktere izan ditzake, kontrol-karaktererik gabe."
+                ),
+                format!(
+                    "El motivo para leer el expediente (why) puede tener como máximo {max} caracteres, sin caracteres de control."
+                ),
+            ),
+        ),
         CitizenRequestError::IdentityMismatch(_)
         | CitizenRequestError::IdentityEvidence
         | CitizenRequestError::IdentityNotVerified
@@ -736,6 +750,10 @@ fn request_problem(error: &CitizenRequestError) -> Problem {
         | CitizenRequestError::ConsentWording { .. }
         | CitizenRequestError::RecordingNotFound(_)
         | CitizenRequestError::RecordingRecord(_) => calls::request_problem(error),
+        CitizenRequestError::NotDueForPurge { .. }
+        | CitizenRequestError::AlreadyPurged
+        | CitizenRequestError::DocumentPurged(_)
+        | CitizenRequestError::RecordingPurged(_) => retention::request_problem(error),
         // The api sanitises what it records: this means a bug.
         CitizenRequestError::DocumentRecord(_) => for_status(S::INTERNAL_SERVER_ERROR),
         CitizenRequestError::DocumentsDue => problem(

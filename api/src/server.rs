@@ -119,6 +119,28 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
     })
 }
 
+/// The retention purge over the state's case store and object store, on the configured
+/// schedule; a case's personal data is shredded by erasing its key.
+pub fn purger(state: &AppState) -> Result<infrastructure::retention::Purger, StartError> {
+    let schedule = state
+        .settings
+        .retention
+        .schedule()
+        .map_err(infrastructure::config::ConfigError::Invalid)?;
+    Ok(infrastructure::retention::Purger {
+        pool: state.pool.clone(),
+        booking: state.booking.clone(),
+        objects: state.objects.clone(),
+        schedule,
+        shredder: Some(Arc::new(
+            infrastructure::personal_data::KeyErasingShredder {
+                booking: state.booking.clone(),
+                pool: state.pool.clone(),
+            },
+        )),
+    })
+}
+
 /// The mail reactor and sender, on `clock` (a test clock in tests). On a log with history and
 /// no reactor checkpoint yet, the reactor starts at the end of the log: deploying mail onto an
 /// existing database must not send every past message.
@@ -225,6 +247,11 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         interval: Duration::from_secs(settings.reconciler.interval_seconds),
     }
     .spawn(stopped.clone());
+    let retention = spawn_retention(
+        purger(&state)?,
+        Duration::from_secs(settings.retention.purge_interval_minutes.saturating_mul(60)),
+        stopped.clone(),
+    );
     let sealing = SealingKeys::from_settings(&settings)?;
     let housekeeping = spawn_housekeeping(
         pool.clone(),
@@ -247,12 +274,51 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .with_graceful_shutdown(shutdown_signal())
         .await;
     let _ = stop.send(true);
-    let _ = tokio::join!(projectors, reconciler, housekeeping, mail_sender, registry);
+    let _ = tokio::join!(
+        projectors,
+        reconciler,
+        housekeeping,
+        mail_sender,
+        registry,
+        retention
+    );
     if let Some(webhook_sender) = webhook_sender {
         let _ = webhook_sender.await;
     }
     pool.close().await;
     served.map_err(StartError::Serve)
+}
+
+/// Every `retention.purge_interval_minutes` (hourly by default), from the start: deletes the
+/// object versions whose retention has ended and records each on its case. Several replicas may
+/// run it at once: each case decides from the event store, so a version is recorded once.
+fn spawn_retention(
+    purger: infrastructure::retention::Purger,
+    interval: Duration,
+    mut stopped: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match purger.run().await {
+                Ok(run) => {
+                    if run.purged() > 0 {
+                        tracing::info!(objects = run.purged(), "retention: purged what was due");
+                    }
+                    if run.left() > 0 {
+                        tracing::warn!(
+                            left = run.left(),
+                            "retention: some of what is due was left (locked, failed, or personal data with no shredder wired); `arreta retention report` lists it"
+                        );
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "retention purge failed"),
+            }
+            tokio::select! {
+                _ = stopped.changed() => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+    })
 }
 
 /// Hourly: forgets idempotency keys past their retention, anchors the hash chains of every

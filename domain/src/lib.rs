@@ -11,5 +11,6 @@ pub mod citizen_request;
 pub mod metadata;
 pub mod notification;
 pub mod procedure;
+pub mod retention;
 pub mod slot;
 pub mod values;

@@ -208,7 +208,10 @@ pub fn plan(event: &CitizenRequestEvent, policy: &NotificationPolicy) -> Notific
         | CitizenRequestEvent::RecordingStarted { .. }
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
-        | CitizenRequestEvent::RecordingAccessed { .. } => NotificationPlan::default(),
+        | CitizenRequestEvent::RecordingAccessed { .. }
+        | CitizenRequestEvent::DocumentPurged { .. }
+        | CitizenRequestEvent::RecordingPurged { .. }
+        | CitizenRequestEvent::CaseFileAccessed { .. } => NotificationPlan::default(),
     }
 }
 

@@ -85,6 +85,9 @@ pub struct Settings {
     pub cors: crate::cors::CorsSettings,
     /// What anonymous web booking must get past: the proof of work and the limits per person.
     pub booking_guard: crate::booking_guard::BookingGuardSettings,
+    /// How long documents, recordings and personal data are kept after a case ends.
+    #[serde(default)]
+    pub retention: crate::retention::RetentionSettings,
     /// The key that wraps each case's personal-data key (crypto-shredding).
     pub personal_data: crate::personal_data::PersonalDataSettings,
 }
@@ -185,6 +188,7 @@ impl StorageSettings {
         crate::object_store::BucketPolicy {
             recordings_retention_days: self.recordings_retention_days,
             documents_retention_days: self.documents_retention_days,
+            short_documents_lock_seconds: None,
         }
     }
 
@@ -449,6 +453,7 @@ impl Default for Settings {
             recorder: crate::calls::RecorderSettings::default(),
             cors: crate::cors::CorsSettings::default(),
             booking_guard: crate::booking_guard::BookingGuardSettings::default(),
+            retention: crate::retention::RetentionSettings::default(),
             personal_data: crate::personal_data::PersonalDataSettings::default(),
         }
     }
@@ -572,7 +577,7 @@ fn default_procedures() -> Vec<ProcedureSettings> {
     ]
 }
 
-const TOP_LEVEL_KEYS: [&str; 25] = [
+const TOP_LEVEL_KEYS: [&str; 26] = [
     "profile",
     "listen",
     "database_url",
@@ -597,6 +602,7 @@ const TOP_LEVEL_KEYS: [&str; 25] = [
     "recorder",
     "cors",
     "booking_guard",
+    "retention",
     "personal_data",
 ];
 
@@ -645,6 +651,15 @@ impl Settings {
         settings.service_calendar()?;
         settings.catalogue()?;
         settings.storage.validate()?;
+        let procedures: Vec<&str> = settings
+            .procedures
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
+        settings
+            .retention
+            .validate(settings.profile == Profile::Production, &procedures)
+            .map_err(ConfigError::Invalid)?;
         if settings.auth.leeway_seconds > 300 {
             return Err(ConfigError::Invalid(
                 "auth.leeway_seconds is at most 300".into(),
@@ -940,6 +955,40 @@ mod tests {
                 .validate(true)
                 .is_err_and(|m| m.contains("[call.turn]"))
         );
+    }
+
+    #[test]
+    fn the_production_profile_refuses_the_short_retention_setting() {
+        figment::Jail::expect_with(|jail| {
+            let short = "[retention.short_for_tests]\ndocuments_seconds = 2\nrecordings_seconds = 2\ncase_data_seconds = 3\ndocument_lock_seconds = 4\n";
+            jail.create_file("short.toml", short)?;
+            let local =
+                Settings::load_from(Some("short.toml".into())).map_err(|e| e.to_string())?;
+            assert!(local.retention.short_for_tests.is_some());
+            jail.create_file(
+                "production.toml",
+                &format!("profile = \"production\"\n{short}"),
+            )?;
+            let refused = Settings::load_from(Some("production.toml".into()));
+            assert!(
+                matches!(&refused, Err(ConfigError::Invalid(m)) if m.contains("retention.short_for_tests")),
+                "{refused:?}"
+            );
+            jail.create_file(
+                "schedule.toml",
+                "[retention]\ndocuments_days = 365\n[retention.procedures.QUEJA]\ncase_data_days = 3000\n",
+            )?;
+            let settings =
+                Settings::load_from(Some("schedule.toml".into())).map_err(|e| e.to_string())?;
+            assert_eq!(settings.retention.documents_days, 365);
+            assert_eq!(settings.retention.recordings_days, 1461);
+            jail.create_file(
+                "typo.toml",
+                "[retention.procedures.QUEJAS]\ncase_data_days = 3000\n",
+            )?;
+            assert!(Settings::load_from(Some("typo.toml".into())).is_err());
+            Ok(())
+        });
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod personal_data;
 pub mod projector;
 pub mod read_models;
 pub mod reconciler;
+pub mod retention;
 pub mod retry;
 pub mod rounds;
 pub mod sealing;

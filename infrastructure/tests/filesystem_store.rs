@@ -17,6 +17,7 @@ fn policy() -> BucketPolicy {
     BucketPolicy {
         recordings_retention_days: 1461,
         documents_retention_days: 30,
+        short_documents_lock_seconds: None,
     }
 }
 
@@ -241,4 +242,49 @@ async fn production_refuses_the_filesystem_and_local_warns_and_goes_on() {
         "{:?}",
         refused.err()
     );
+}
+
+#[tokio::test]
+async fn a_version_is_deleted_only_once_its_retain_until_has_passed() {
+    let scratch = Scratch::new();
+    let store = FilesystemStore::new(
+        scratch.0.clone(),
+        BucketPolicy {
+            short_documents_lock_seconds: Some(1),
+            ..policy()
+        },
+    );
+    store.ensure_buckets().await.expect("buckets");
+    let stored = store
+        .put(
+            Bucket::Documents,
+            "case/short.pdf",
+            chunks(b"%PDF-1.7 short"),
+            PutOptions::default(),
+        )
+        .await
+        .expect("put");
+    let early = store
+        .delete_version(Bucket::Documents, &stored.key, &stored.version_id)
+        .await;
+    assert!(
+        matches!(early, Err(StorageError::Locked { .. })),
+        "{early:?}"
+    );
+    let wait = (stored.retention.retain_until - Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(wait + std::time::Duration::from_millis(100)).await;
+    store
+        .delete_version(Bucket::Documents, &stored.key, &stored.version_id)
+        .await
+        .expect("deleted");
+    let gone = store
+        .get(Bucket::Documents, &stored.key, &stored.version_id)
+        .await;
+    assert!(matches!(gone, Err(StorageError::NotFound(_))), "{gone:?}");
+    let again = store
+        .delete_version(Bucket::Documents, &stored.key, &stored.version_id)
+        .await;
+    assert!(matches!(again, Err(StorageError::NotFound(_))), "{again:?}");
 }

@@ -50,6 +50,7 @@ fn config(endpoint: String, recordings: String, documents: String) -> S3Config {
         policy: BucketPolicy {
             recordings_retention_days: FOUR_YEARS,
             documents_retention_days: 30,
+            short_documents_lock_seconds: None,
         },
         part_size: s3::MIN_PART_SIZE,
         request_timeout: Duration::from_secs(30),
@@ -128,9 +129,11 @@ async fn assert_locked(store: &S3Store, stored: &StoredObject, bytes: &[u8]) {
     assert_eq!(held.mode, RetentionMode::Compliance);
     assert_eq!(held.retain_until, stored.retention.retain_until);
 
-    let deleted = s3::delete_version(store, stored.bucket, &stored.key, &stored.version_id).await;
+    let deleted = store
+        .delete_version(stored.bucket, &stored.key, &stored.version_id)
+        .await;
     assert!(
-        matches!(deleted, Err(StorageError::Refused { .. })),
+        matches!(deleted, Err(StorageError::Locked { .. })),
         "deleting a COMPLIANCE version must be refused, got {deleted:?}"
     );
 
@@ -302,11 +305,58 @@ async fn a_document_keeps_its_procedure_retention_and_versions_stay_apart() {
     );
     assert_eq!(read_all(&store, &first).await, b"%PDF-1.7 first");
     assert_eq!(read_all(&store, &second).await, b"%PDF-1.7 second");
-    let deleted =
-        s3::delete_version(&store, Bucket::Documents, "case/dni.pdf", &first.version_id).await;
+    let deleted = store
+        .delete_version(Bucket::Documents, "case/dni.pdf", &first.version_id)
+        .await;
     assert!(
-        matches!(deleted, Err(StorageError::Refused { .. })),
+        matches!(deleted, Err(StorageError::Locked { .. })),
         "{deleted:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_version_locked_a_few_seconds_is_deleted_only_once_its_lock_ends() {
+    let store = fresh_store().await;
+    let retain_until = Utc::now() + chrono::Duration::seconds(3);
+    let stored = store
+        .put(
+            Bucket::Documents,
+            "case/short.pdf",
+            body(b"%PDF-1.7 short"),
+            PutOptions {
+                content_type: Some("application/pdf".into()),
+                retain_until: Some(retain_until),
+            },
+        )
+        .await
+        .expect("stored");
+    let early = store
+        .delete_version(Bucket::Documents, &stored.key, &stored.version_id)
+        .await;
+    assert!(
+        matches!(&early, Err(StorageError::Locked { retain_until: Some(until), .. }) if *until == stored.retention.retain_until),
+        "a version still locked is refused, and says until when: {early:?}"
+    );
+    assert_eq!(read_all(&store, &stored).await, b"%PDF-1.7 short");
+    let wait = (stored.retention.retain_until - Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(1200)).await;
+    store
+        .delete_version(Bucket::Documents, &stored.key, &stored.version_id)
+        .await
+        .expect("deleted once the lock has ended");
+    let gone = store
+        .get(Bucket::Documents, &stored.key, &stored.version_id)
+        .await;
+    assert!(matches!(gone, Err(StorageError::NotFound(_))), "{gone:?}");
+    // Deleting it again (a purge retried after a crash) is not an error of another kind.
+    let again = store
+        .delete_version(Bucket::Documents, &stored.key, &stored.version_id)
+        .await;
+    assert!(
+        matches!(again, Ok(()) | Err(StorageError::NotFound(_))),
+        "{again:?}"
     );
 }
 
@@ -341,9 +391,11 @@ async fn the_recordings_bucket_default_rule_locks_an_object_written_without_rete
         retention.retain_until,
         started + chrono::Duration::days(FOUR_YEARS as i64),
     );
-    let deleted = s3::delete_version(&store, Bucket::Recordings, "bare", &version).await;
+    let deleted = store
+        .delete_version(Bucket::Recordings, "bare", &version)
+        .await;
     assert!(
-        matches!(deleted, Err(StorageError::Refused { .. })),
+        matches!(deleted, Err(StorageError::Locked { .. })),
         "{deleted:?}"
     );
 

@@ -62,6 +62,7 @@ async fn a_large_put_holds_about_a_part_in_memory_not_the_body() {
         policy: BucketPolicy {
             recordings_retention_days: 1461,
             documents_retention_days: 1,
+            short_documents_lock_seconds: None,
         },
         part_size: s3::MIN_PART_SIZE,
         request_timeout: Duration::from_secs(60),

@@ -1,9 +1,10 @@
 //! Who looked at a citizen's data: every recorded read of a document or a recording of one
-//! case, with who, in what role, when and why. The citizen sees this list through the manage
+//! case, and every staff read of the whole case (its history, export or case file), with who,
+//! in what role, when and why. The citizen sees this list through the manage
 //! link (GDPR art. 15), as Estonia's data tracker shows its citizens.
 
 use chrono::{DateTime, Utc};
-use domain::citizen_request::CitizenRequestEvent;
+use domain::citizen_request::{CaseRead, CitizenRequestEvent};
 use std::collections::HashMap;
 
 use crate::log::{DecodeError, LoggedEvent};
@@ -12,6 +13,8 @@ use crate::log::{DecodeError, LoggedEvent};
 pub enum Accessed {
     Document,
     Recording,
+    /// The whole case: its history, its export or its case file.
+    Case(CaseRead),
 }
 
 impl Accessed {
@@ -19,6 +22,7 @@ impl Accessed {
         match self {
             Self::Document => "document",
             Self::Recording => "recording",
+            Self::Case(what) => what.as_str(),
         }
     }
 }
@@ -27,14 +31,16 @@ impl Accessed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataAccess {
     pub kind: Accessed,
-    /// The document's file name, or the recording file's key.
-    pub subject: String,
+    /// The document's file name, or the recording file's key; none for a read of the whole
+    /// case.
+    pub subject: Option<String>,
     /// `staff:<id>`, or `citizen:<request>` for the citizen's own reads.
     pub by: String,
     /// The reader's role as the event's metadata records it (`clerk`, `auditor`, ...).
     pub role: String,
     pub at: DateTime<Utc>,
-    pub why: String,
+    /// Always given for a document or recording; optional for a read of the whole case.
+    pub why: Option<String>,
 }
 
 /// The reads recorded in one case's events, oldest first.
@@ -63,14 +69,16 @@ pub fn data_accesses(events: &[LoggedEvent]) -> Result<Vec<DataAccess>, DecodeEr
                 at,
             } => accesses.push(DataAccess {
                 kind: Accessed::Document,
-                subject: names
-                    .get(&document_id)
-                    .cloned()
-                    .unwrap_or_else(|| document_id.to_string()),
+                subject: Some(
+                    names
+                        .get(&document_id)
+                        .cloned()
+                        .unwrap_or_else(|| document_id.to_string()),
+                ),
                 by,
                 role,
                 at,
-                why,
+                why: Some(why),
             }),
             CitizenRequestEvent::RecordingAccessed {
                 object_key,
@@ -80,9 +88,25 @@ pub fn data_accesses(events: &[LoggedEvent]) -> Result<Vec<DataAccess>, DecodeEr
                 ..
             } => accesses.push(DataAccess {
                 kind: Accessed::Recording,
-                subject: object_key,
+                subject: Some(object_key),
                 by,
                 role,
+                at,
+                why: Some(why),
+            }),
+            // The role the event names is the one the reader acted in; the metadata says the
+            // same, but the payload is what the event is about.
+            CitizenRequestEvent::CaseFileAccessed {
+                what,
+                by,
+                role,
+                why,
+                at,
+            } => accesses.push(DataAccess {
+                kind: Accessed::Case(what),
+                subject: None,
+                by,
+                role: role.as_str().to_string(),
                 at,
                 why,
             }),
@@ -96,6 +120,7 @@ pub fn data_accesses(events: &[LoggedEvent]) -> Result<Vec<DataAccess>, DecodeEr
 mod tests {
     use chrono::TimeZone;
     use domain::citizen_request::DocumentMediaType;
+    use domain::metadata::Role;
     use serde_json::json;
 
     use super::*;
@@ -119,7 +144,7 @@ mod tests {
     }
 
     #[test]
-    fn given_reads_of_a_document_and_a_recording_the_list_names_each_with_who_and_why() {
+    fn given_reads_of_a_document_a_recording_and_the_case_the_list_names_each_with_who_and_why() {
         let at = Utc
             .with_ymd_and_hms(2026, 12, 2, 9, 30, 0)
             .single()
@@ -163,6 +188,17 @@ mod tests {
                 },
                 "auditor",
             ),
+            logged(
+                4,
+                &CitizenRequestEvent::CaseFileAccessed {
+                    what: CaseRead::Export,
+                    by: "staff:supervisor-02".into(),
+                    role: Role::Supervisor,
+                    why: None,
+                    at,
+                },
+                "supervisor",
+            ),
         ];
         let accesses = data_accesses(&events).expect("decoded");
         assert_eq!(
@@ -170,19 +206,27 @@ mod tests {
             vec![
                 DataAccess {
                     kind: Accessed::Document,
-                    subject: "nomina.pdf".into(),
+                    subject: Some("nomina.pdf".into()),
                     by: "staff:clerk-01".into(),
                     role: "clerk".into(),
                     at,
-                    why: "egiaztatzeko".into(),
+                    why: Some("egiaztatzeko".into()),
                 },
                 DataAccess {
                     kind: Accessed::Recording,
-                    subject: "r/9/citizen-1.webm".into(),
+                    subject: Some("r/9/citizen-1.webm".into()),
                     by: "staff:auditor-01".into(),
                     role: "auditor".into(),
                     at,
-                    why: "erreklamazioa".into(),
+                    why: Some("erreklamazioa".into()),
+                },
+                DataAccess {
+                    kind: Accessed::Case(CaseRead::Export),
+                    subject: None,
+                    by: "staff:supervisor-02".into(),
+                    role: "supervisor".into(),
+                    at,
+                    why: None,
                 },
             ]
         );

@@ -217,7 +217,10 @@ pub fn apply(
                 | CitizenRequestEvent::RecordingStored { .. }
                 | CitizenRequestEvent::RecordingFailed { .. }
                 | CitizenRequestEvent::RecordingAccessed { .. }
-                | CitizenRequestEvent::ManageLinkRequested { .. } => {}
+                | CitizenRequestEvent::CaseFileAccessed { .. }
+                | CitizenRequestEvent::ManageLinkRequested { .. }
+                | CitizenRequestEvent::DocumentPurged { .. }
+                | CitizenRequestEvent::RecordingPurged { .. } => {}
             }
             summary.updated_at = at;
             summary

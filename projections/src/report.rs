@@ -155,7 +155,10 @@ pub fn change(
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
+        | CitizenRequestEvent::CaseFileAccessed { .. }
         | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::DocumentPurged { .. }
+        | CitizenRequestEvent::RecordingPurged { .. }
         | CitizenRequestEvent::PersonalDataErased { .. } => on_case_day(Counters::default()),
     }
 }

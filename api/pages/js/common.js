@@ -113,7 +113,8 @@ export function takeToken(key) {
  * Calls the API with the token as a Bearer credential. Answers `{ ok, status, data, etag,
  * problem }`; a network failure is status 0 with a problem of its own.
  */
-export async function api(path, { method = 'GET', token, json, body, headers = {} } = {}) {
+// `blob: true` keeps a successful answer that is not JSON (a page to save) as a Blob.
+export async function api(path, { method = 'GET', token, json, body, headers = {}, blob = false } = {}) {
   const init = {
     method,
     headers: { Accept: 'application/json, application/problem+json', 'Accept-Language': lang, ...headers },
@@ -136,7 +137,13 @@ export async function api(path, { method = 'GET', token, json, body, headers = {
   }
   let data = null;
   const type = response.headers.get('Content-Type') || '';
-  if (type.includes('json')) {
+  if (blob && response.ok && !type.includes('json')) {
+    try {
+      data = await response.blob();
+    } catch {
+      return { ok: false, status: 0, data: null, etag: null, problem: { title: t('error.network') } };
+    }
+  } else if (type.includes('json')) {
     try {
       data = await response.json();
     } catch {

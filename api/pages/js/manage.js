@@ -72,16 +72,18 @@ async function loadAccesses() {
   list.replaceChildren(...answer.data.accesses.map((access) => {
     const item = document.createElement('li');
     const who = access.role === 'citizen' ? t('manage.accesses.you') : access.by.replace(/^staff:/, '');
-    const what = access.kind === 'recording'
-      ? t('manage.accesses.recording')
-      : t('manage.accesses.document', { name: access.subject });
+    // A document or a recording, or (for staff reading the whole case) its history, its
+    // export or its case file.
+    const what = access.kind === 'document'
+      ? t('manage.accesses.document', { name: access.subject || '' })
+      : t(`manage.accesses.${access.kind}`).replace(/^manage\.accesses\..*/, access.kind);
     item.textContent = t('manage.accesses.item', {
       when: formatDateTime(access.at),
       what,
       who,
       // A role the texts do not name (a new one) shows as the API says it.
       role: t(`manage.accesses.role.${access.role}`).replace(/^manage\.accesses\.role\..*/, access.role),
-      why: access.why,
+      why: access.why || t('manage.accesses.no-why'),
     });
     return item;
   }));
@@ -100,6 +102,24 @@ async function downloadCaseFile() {
   }
   const name = `arreta-${where.request}.json`;
   saveBlob(new Blob([JSON.stringify(answer.data, null, 2)], { type: 'application/json' }), name);
+  say(status, t('manage.case-file.done', { name }));
+}
+
+/** The same case file as a page to read, in the case's language, saved from the page: fetched
+ * with the Bearer header (the token stays out of any URL), so it opens offline. */
+async function downloadReadable() {
+  const status = $('#case-file-status');
+  const answer = await api(`/v1/requests/${where.request}/case-file`, {
+    token,
+    blob: true,
+    headers: { Accept: 'text/html, application/problem+json' },
+  });
+  if (!answer.ok || !(answer.data instanceof Blob)) {
+    say(status, problemText(answer));
+    return;
+  }
+  const name = `arreta-${where.request}.html`;
+  saveBlob(answer.data, name);
   say(status, t('manage.case-file.done', { name }));
 }
 
@@ -223,6 +243,7 @@ function main() {
   $('#cancel-keep').addEventListener('click', () => back());
   $('#cancel-yes').addEventListener('click', cancel);
   $('#case-file-download').addEventListener('click', downloadCaseFile);
+  $('#case-file-readable').addEventListener('click', downloadReadable);
   load();
 }
 

@@ -1,3 +1,4 @@
 //! Subcommands of `arreta` that have grown past a few lines, one module each.
 
+pub mod retention;
 pub mod sealing;

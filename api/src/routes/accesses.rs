@@ -16,17 +16,20 @@ use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessView {
-    /// `document` or `recording`.
+    /// `document` or `recording`, or for a staff read of the whole case `history`, `export`
+    /// or `case_file`.
     pub kind: &'static str,
-    /// The document's file name, or the recording file's key.
-    pub subject: String,
+    /// The document's file name, or the recording file's key; null for a read of the whole
+    /// case.
+    pub subject: Option<String>,
     /// `staff:<id>`, or `citizen:<request>` for the citizen's own reads.
     pub by: String,
     /// The reader's role then: `clerk`, `supervisor`, `auditor`, `citizen`.
     pub role: String,
     pub at: DateTime<Utc>,
-    /// The reason given for the read.
-    pub why: String,
+    /// The reason given for the read: always for a document or recording; null when a read of
+    /// the whole case gave none.
+    pub why: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,7 +39,8 @@ pub struct AccessListView {
     pub accesses: Vec<AccessView>,
 }
 
-/// Every recorded read of the case's documents and recordings: who, in what role, when and why.
+/// Every recorded read of the case's documents and recordings, and every staff read of its
+/// history, export or case file: who, in what role, when and why.
 /// For the citizen's manage link (also once the case is closed), and for auditors.
 #[utoipa::path(get, path = "/v1/requests/{id}/accesses", tag = "cases", params(("id" = Uuid, Path)),
     responses(

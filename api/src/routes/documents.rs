@@ -113,6 +113,9 @@ pub struct DocumentView {
     #[schema(pattern = "^(pending|accepted|rejected)$")]
     pub status: String,
     pub review: Option<ReviewView>,
+    /// When the stored version was purged at the end of its retention: its record stays, its
+    /// bytes are gone (reading it answers 410 `document-purged`).
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -141,6 +144,7 @@ impl From<&AttachedDocument> for DocumentView {
             uploaded_by: d.uploaded_by.clone(),
             attached_at: d.attached_at,
             status: status.to_string(),
+            purged_at: d.purged_at,
             review: d.review.as_ref().map(|r| ReviewView {
                 accepted: r.accepted,
                 reason: r.reason.clone(),
@@ -481,6 +485,7 @@ pub struct ContentQuery {
             content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"), (DocumentBytes = "text/plain; charset=utf-8"))),
         (status = 400, description = "`why` missing", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such document in this case (for a sign link: none put up for signature)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 410, description = "The document was purged at the end of its retention (`document-purged`): its record stays, its bytes are gone", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`why` empty or too long", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Object storage unavailable (the access is still recorded)", body = ProblemBody, content_type = "application/problem+json"),
         CaseAccessProblems,

@@ -9,11 +9,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use domain::citizen_request::CaseRead;
+
 use crate::caller::{Auditors, CaseCaller, NoLinks};
 use crate::extract::ApiQuery;
 use crate::messages::{FieldIssue, InvalidField};
 use crate::pagination::page;
 use crate::problem::{ApiError, ProblemBody};
+use crate::routes::reads;
 use crate::routes::responses::CaseAccessProblems;
 use crate::routes::views::CaseView;
 use crate::state::AppState;
@@ -58,13 +61,31 @@ pub struct HistoryQuery {
     /// Replay only up to this version: the events up to it, and the case as it stood then.
     #[param(minimum = 1)]
     pub as_of: Option<i64>,
+    /// Why the case is read (at most 500 characters): recorded with the read, which the citizen
+    /// sees among the accesses to their data.
+    #[param(max_length = 500, example = "complaint 2027/14")]
+    pub why: Option<String>,
 }
 
-/// The case's events in order, with their metadata.
+/// Why a whole case is read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReadQuery {
+    /// Why the case is read (at most 500 characters): recorded with the read, which the citizen
+    /// sees among the accesses to their data.
+    #[param(max_length = 500, example = "complaint 2027/14")]
+    pub why: Option<String>,
+}
+
+/// The case's events in order, with their metadata. Each read (each page) is recorded in the
+/// case first as `CaseFileAccessed` (who, role, when, why); the page answered is the history as
+/// it stood just before that record, which the next read shows.
 #[utoipa::path(get, path = "/v1/requests/{id}/history", tag = "audit", params(("id" = Uuid, Path), HistoryQuery),
     responses(
         (status = 200, description = "The case's history", body = HistoryView),
         (status = 400, description = "Invalid cursor or limit", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`why` too long or with control characters (nothing recorded)", body = ProblemBody, content_type = "application/problem+json"),
         CaseAccessProblems,
     ))]
 pub async fn history(
@@ -101,6 +122,8 @@ pub async fn history(
     let (events, next_cursor) = page(events, query.cursor.as_deref(), query.limit, |e| {
         format!("{:020}", e.sequence)
     })?;
+    drop(conn);
+    reads::record(&state, &case.caller, id, CaseRead::History, query.why).await?;
     Ok(Json(HistoryView {
         request_id: id,
         version,
@@ -201,15 +224,18 @@ pub struct CaseExport {
 }
 
 /// Export the whole case file: its state, every event with metadata and chain hash, and the
-/// chain's verification.
-#[utoipa::path(get, path = "/v1/requests/{id}/export", tag = "audit", params(("id" = Uuid, Path)),
+/// chain's verification. The export is recorded in the case first as `CaseFileAccessed` (who,
+/// role, when, why); the document is the case as it stood just before that record.
+#[utoipa::path(get, path = "/v1/requests/{id}/export", tag = "audit", params(("id" = Uuid, Path), ReadQuery),
     responses(
         (status = 200, description = "The case file", body = CaseExport),
+        (status = 422, description = "`why` too long or with control characters (nothing recorded)", body = ProblemBody, content_type = "application/problem+json"),
         CaseAccessProblems,
     ))]
 pub async fn export(
     State(state): State<AppState>,
     case: CaseCaller<Auditors, NoLinks>,
+    ApiQuery(query): ApiQuery<ReadQuery>,
 ) -> Result<Json<CaseExport>, ApiError> {
     let id = case.request_id;
     let mut conn = state.pool.acquire().await?;
@@ -239,6 +265,8 @@ pub async fn export(
             event: HistoryItem::from(e),
         })
         .collect();
+    drop(conn);
+    reads::record(&state, &case.caller, id, CaseRead::Export, query.why).await?;
     Ok(Json(CaseExport {
         request_id: id,
         exported_at: state.booking.now(),

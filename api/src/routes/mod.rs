@@ -15,6 +15,7 @@ pub mod identity;
 pub mod links;
 pub mod municipal;
 pub mod procedures;
+pub mod reads;
 pub mod recordings;
 pub mod reports;
 pub mod requests;

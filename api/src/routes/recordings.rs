@@ -84,6 +84,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RecordingId {
         (status = 401, description = "No or invalid credentials", body = ProblemBody, content_type = "application/problem+json"),
         (status = 403, description = "Not allowed", body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such recording or file", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 410, description = "The file was purged at the end of its retention (`recording-purged`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "`why` empty or too long", body = ProblemBody, content_type = "application/problem+json"),
         (status = 503, description = "Object storage unavailable (the access is still recorded)", body = ProblemBody, content_type = "application/problem+json"),
     ))]

@@ -8,8 +8,12 @@ use std::collections::BTreeSet;
 mod calling;
 mod erasure;
 mod links;
+mod reads;
+mod retention;
 mod sharing;
 mod signing;
+
+pub use retention::PurgedObject;
 
 use super::call::{CallRecord, RecordingRecord};
 use super::commands::{
@@ -111,6 +115,12 @@ pub struct CitizenRequest {
     /// When the citizen asked for the manage link again (the last day's are what count).
     #[serde(default)]
     manage_link_requests: Vec<DateTime<Utc>>,
+    /// When the case last reached an end (cancelled, no-show, closed): retention counts from it.
+    #[serde(default)]
+    ended_at: Option<DateTime<Utc>>,
+    /// The stored versions deleted once their retention ended.
+    #[serde(default)]
+    purged: Vec<PurgedObject>,
     /// When the citizen's personal data was erased.
     #[serde(default)]
     personal_data_erased_at: Option<DateTime<Utc>>,
@@ -473,6 +483,10 @@ impl CitizenRequest {
         if self.document(command.document_id).is_none() {
             return Err(CitizenRequestError::DocumentNotFound(command.document_id));
         }
+        // Its bytes are gone: recording a read that cannot happen would be false.
+        if self.document_purged_at(command.document_id).is_some() {
+            return Err(CitizenRequestError::DocumentPurged(command.document_id));
+        }
         let why = command.why.trim().to_string();
         let chars = why.chars().count();
         if chars == 0 || chars > MAX_DOCUMENT_REASON_CHARS || why.chars().any(char::is_control) {
@@ -545,7 +559,10 @@ impl Aggregate for CitizenRequest {
             CitizenRequestCommand::RecordRecordingStored(c) => self.record_recording_stored(c)?,
             CitizenRequestCommand::RecordRecordingFailed(c) => self.record_recording_failed(c)?,
             CitizenRequestCommand::RecordRecordingAccess(c) => self.record_recording_access(c)?,
+            CitizenRequestCommand::RecordCaseFileAccess(c) => self.record_case_file_access(c)?,
             CitizenRequestCommand::RequestManageLink(c) => self.request_manage_link(c)?,
+            CitizenRequestCommand::PurgeDocument(c) => self.purge_document(c)?,
+            CitizenRequestCommand::PurgeRecording(c) => self.purge_recording(c)?,
             CitizenRequestCommand::ErasePersonalData(c) => self.erase_personal_data(c)?,
         };
         for event in events {
@@ -583,11 +600,21 @@ impl Aggregate for CitizenRequest {
                     booking.room = room;
                 }
             }
-            CitizenRequestEvent::AppointmentCancelled { .. } => self.status = CaseStatus::Cancelled,
-            CitizenRequestEvent::NoShowRecorded { .. } => self.status = CaseStatus::NoShow,
-            CitizenRequestEvent::CaseClosed { outcome, .. } => {
+            CitizenRequestEvent::AppointmentCancelled { cancelled_at, .. } => {
+                self.status = CaseStatus::Cancelled;
+                self.ended_at = Some(cancelled_at);
+            }
+            CitizenRequestEvent::NoShowRecorded { recorded_at } => {
+                self.status = CaseStatus::NoShow;
+                self.ended_at = Some(recorded_at);
+            }
+            // A case closed after a no-show ends at its closing: the later end keeps it longer.
+            CitizenRequestEvent::CaseClosed {
+                outcome, closed_at, ..
+            } => {
                 self.status = CaseStatus::Closed;
                 self.outcome = Some(outcome);
+                self.ended_at = Some(closed_at);
             }
             CitizenRequestEvent::DocumentsRequested {
                 documents, due_at, ..
@@ -621,6 +648,7 @@ impl Aggregate for CitizenRequest {
                 uploaded_by,
                 attached_at,
                 review: None,
+                purged_at: None,
             }),
             CitizenRequestEvent::DocumentReviewed {
                 document_id,
@@ -642,7 +670,8 @@ impl Aggregate for CitizenRequest {
                     });
                 }
             }
-            CitizenRequestEvent::DocumentAccessed { .. } => {}
+            CitizenRequestEvent::DocumentAccessed { .. }
+            | CitizenRequestEvent::CaseFileAccessed { .. } => {}
             signing @ (CitizenRequestEvent::IdentityVerified { .. }
             | CitizenRequestEvent::SignatureRequested { .. }
             | CitizenRequestEvent::SignatureCodeRejected { .. }
@@ -660,6 +689,8 @@ impl Aggregate for CitizenRequest {
             CitizenRequestEvent::ManageLinkRequested { requested_at } => {
                 self.manage_link_requests.push(requested_at);
             }
+            purge @ (CitizenRequestEvent::DocumentPurged { .. }
+            | CitizenRequestEvent::RecordingPurged { .. }) => self.apply_retention(purge),
             CitizenRequestEvent::PersonalDataErased { erased_at } => {
                 self.personal_data_erased_at = Some(erased_at);
                 if let Some(booking) = self.booking.as_mut() {

@@ -4,8 +4,11 @@ use super::call::{ConsentDecision, ConsentWording, Participant, StoredRecording}
 use super::documents::DocumentMediaType;
 use super::events::{CancelledBy, CaseOutcome, Channel, Citizen, RequestedDocument};
 use super::identity::{IdentityEvidence, IdentityMethod};
+use super::reads::CaseRead;
 use super::signature::{OnBehalfConsent, RequestForm, SignableKind, SigningMethod};
+use crate::metadata::Role;
 use crate::notification::{NotificationChannel, NotificationKind};
+use crate::retention::RetentionPeriods;
 use crate::slot::Slot;
 use crate::values::{Language, ProcedureCode};
 
@@ -238,6 +241,36 @@ pub struct RecordRecordingAccess {
     pub at: DateTime<Utc>,
 }
 
+/// Record that a document's stored version was deleted. `periods` is the retention schedule of
+/// the case's procedure: the case checks with it that the document was due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeDocument {
+    pub document_id: uuid::Uuid,
+    pub periods: RetentionPeriods,
+    pub at: DateTime<Utc>,
+}
+
+/// Record that one file of a recording was deleted (see [`PurgeDocument`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PurgeRecording {
+    pub recording_id: uuid::Uuid,
+    pub object_key: String,
+    pub periods: RetentionPeriods,
+    pub at: DateTime<Utc>,
+}
+
+/// Record a read of the whole case (history, export, case file), before it is answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordCaseFileAccess {
+    pub what: CaseRead,
+    pub by: String,
+    /// The role the reader acts in; a citizen's own read records nothing.
+    pub role: Role,
+    /// The reason given, if any (at most 500 characters, without control characters).
+    pub why: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum CitizenRequestCommand {
     Book(BookAppointment),
@@ -262,6 +295,9 @@ pub enum CitizenRequestCommand {
     RecordRecordingStored(RecordRecordingStored),
     RecordRecordingFailed(RecordRecordingFailed),
     RecordRecordingAccess(RecordRecordingAccess),
+    RecordCaseFileAccess(RecordCaseFileAccess),
     RequestManageLink(RequestManageLink),
+    PurgeDocument(PurgeDocument),
+    PurgeRecording(PurgeRecording),
     ErasePersonalData(ErasePersonalData),
 }

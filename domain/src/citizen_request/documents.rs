@@ -151,6 +151,9 @@ pub struct AttachedDocument {
     pub uploaded_by: String,
     pub attached_at: DateTime<Utc>,
     pub review: Option<DocumentReview>,
+    /// When its stored version was deleted at the end of its retention (`DocumentPurged`).
+    #[serde(default)]
+    pub purged_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -6,7 +6,10 @@ use super::identity::IdentityMismatch;
 pub enum CitizenRequestError {
     #[error("there is no appointment booked for this request")]
     NotBooked,
-    #[error("personal data is erased only once the case has ended")]
+    /// Personal data is erased, and stored objects purged, only once the case has ended.
+    #[error(
+        "the case has not ended: its personal data is not erased, nor its objects purged, before"
+    )]
     CaseNotEnded,
     #[error("the citizen's personal data in this case was erased")]
     PersonalDataErased,
@@ -50,6 +53,10 @@ pub enum CitizenRequestError {
         "reading a document needs a reason of 1 to {max} characters, without control characters"
     )]
     AccessReason { max: usize },
+    #[error(
+        "the reason for reading the case is at most {max} characters, without control characters"
+    )]
+    CaseReadReason { max: usize },
     #[error("the document record is incomplete: {0}")]
     DocumentRecord(&'static str),
     #[error("the identification does not match the booking: {}", .0.as_str())]
@@ -96,4 +103,14 @@ pub enum CitizenRequestError {
     RecordingNotFound(uuid::Uuid),
     #[error("the recording record is inconsistent: {0}")]
     RecordingRecord(&'static str),
+    #[error("not due for purge before {due_at}")]
+    NotDueForPurge {
+        due_at: chrono::DateTime<chrono::Utc>,
+    },
+    #[error("already purged")]
+    AlreadyPurged,
+    #[error("document {0} was purged at the end of its retention")]
+    DocumentPurged(uuid::Uuid),
+    #[error("this file of recording {0} was purged at the end of its retention")]
+    RecordingPurged(uuid::Uuid),
 }

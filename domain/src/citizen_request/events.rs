@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use super::call::{ConsentWording, Participant, StoredRecording};
 use super::documents::DocumentMediaType;
 use super::identity::{IdentityEvidence, IdentityMethod};
+use super::reads::CaseRead;
 use super::signature::{SignableKind, SignatureEvidence, Signer, SigningMethod};
+use crate::metadata::Role;
 use crate::notification::{NotificationChannel, NotificationKind};
 use crate::procedure::Bilingual;
 use crate::slot::Slot;
@@ -273,10 +275,36 @@ pub enum CitizenRequestEvent {
         why: String,
         at: DateTime<Utc>,
     },
+    /// Someone other than the citizen read the whole case (`what`: its history, its export or
+    /// its case file): who, in what role, when, and why when they said. Written before the
+    /// answer is sent, in every state of the case.
+    CaseFileAccessed {
+        what: CaseRead,
+        by: String,
+        role: Role,
+        why: Option<String>,
+        at: DateTime<Utc>,
+    },
     /// The citizen lost the mail and asked, with their DNI/NIE and email, for the link to manage
     /// the appointment again: it goes to the address on file.
     ManageLinkRequested {
         requested_at: DateTime<Utc>,
+    },
+    /// The document's stored version was deleted from the documents bucket once the retention
+    /// schedule and its own lock allowed it. Its record stays; its bytes are gone.
+    DocumentPurged {
+        document_id: uuid::Uuid,
+        object_key: String,
+        version_id: String,
+        purged_at: DateTime<Utc>,
+    },
+    /// One file of a recording was deleted from the recordings bucket once the retention
+    /// schedule and its own lock (at least four years) allowed it.
+    RecordingPurged {
+        recording_id: uuid::Uuid,
+        object_key: String,
+        version_id: String,
+        purged_at: DateTime<Utc>,
     },
     /// The case's retention for personal data ended and its key was erased: from here on the
     /// citizen's data in every event of the case reads as erased. Written before the key goes,
@@ -319,7 +347,10 @@ impl DomainEvent for CitizenRequestEvent {
             Self::RecordingStored { .. } => "RecordingStored",
             Self::RecordingFailed { .. } => "RecordingFailed",
             Self::RecordingAccessed { .. } => "RecordingAccessed",
+            Self::CaseFileAccessed { .. } => "CaseFileAccessed",
             Self::ManageLinkRequested { .. } => "ManageLinkRequested",
+            Self::DocumentPurged { .. } => "DocumentPurged",
+            Self::RecordingPurged { .. } => "RecordingPurged",
             Self::PersonalDataErased { .. } => "PersonalDataErased",
         }
         .to_string()

@@ -12,6 +12,8 @@ type Case = TestFramework<CitizenRequest>;
 mod calling;
 mod erasure;
 mod links;
+mod reads;
+mod retention;
 mod signing;
 
 fn t(h: u32, m: u32) -> DateTime<Utc> {

@@ -2,7 +2,7 @@
 //! delivers them (files locally, SMTP in production) and records each on the case.
 
 mod compose;
-mod dates;
+pub mod dates;
 mod document;
 pub mod outbox;
 mod reactor;

@@ -46,7 +46,10 @@ pub fn kind(event: &CitizenRequestEvent) -> Option<&'static str> {
         | CitizenRequestEvent::RecordingStored { .. }
         | CitizenRequestEvent::RecordingFailed { .. }
         | CitizenRequestEvent::RecordingAccessed { .. }
+        | CitizenRequestEvent::CaseFileAccessed { .. }
         | CitizenRequestEvent::ManageLinkRequested { .. }
+        | CitizenRequestEvent::DocumentPurged { .. }
+        | CitizenRequestEvent::RecordingPurged { .. }
         | CitizenRequestEvent::PersonalDataErased { .. } => None,
     }
 }

@@ -305,6 +305,35 @@ impl ObjectStore for FilesystemStore {
         Ok(Access::StreamOnly)
     }
 
+    /// Keeps S3's rule although nothing here enforces it: a version is deleted only once its
+    /// retain-until has passed, so the local profile purges as production does.
+    async fn delete_version(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        version_id: &str,
+    ) -> Result<(), StorageError> {
+        let (data, sidecar) = self.read_sidecar(bucket, key, version_id).await?;
+        if sidecar.retain_until > Utc::now() {
+            return Err(StorageError::Locked {
+                key: key.to_string(),
+                version_id: version_id.to_string(),
+                retain_until: Some(sidecar.retain_until),
+            });
+        }
+        let (_, sidecar_path) = self.version_paths(bucket, key, version_id)?;
+        // The sidecar first: a version without one is not seen, so a crash between the two
+        // leaves only unreachable bytes, never a version that reads as present but is not.
+        for path in [sidecar_path, data] {
+            match tokio::fs::remove_file(&path).await {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(StorageError::Filesystem(e)),
+            }
+        }
+        Ok(())
+    }
+
     async fn bucket_lock(&self, _bucket: Bucket) -> Result<BucketLock, StorageError> {
         Ok(BucketLock::default())
     }

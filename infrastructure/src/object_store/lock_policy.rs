@@ -4,8 +4,9 @@ use std::fmt;
 
 use super::RetentionMode;
 
-/// Four years, leap day included: the shortest retention of a recording the design allows.
-pub const MIN_RECORDINGS_RETENTION_DAYS: u32 = 1461;
+/// Four years, leap day included: the shortest retention of a recording the design allows (the
+/// domain's retention schedule holds to the same figure).
+pub const MIN_RECORDINGS_RETENTION_DAYS: u32 = domain::retention::MIN_RECORDINGS_RETENTION_DAYS;
 
 /// A bucket's Object Lock configuration as the server reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

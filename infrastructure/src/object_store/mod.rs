@@ -170,6 +170,13 @@ pub enum StorageError {
     /// No such bucket, key or version.
     #[error("not found in object storage: {0}")]
     NotFound(String),
+    /// The version is under a retention still in force: Object Lock refuses to delete it.
+    #[error("{key} version {version_id} is locked until {}", retain_until.map_or_else(|| "a time the server did not say".to_string(), |t| t.to_rfc3339()))]
+    Locked {
+        key: String,
+        version_id: String,
+        retain_until: Option<DateTime<Utc>>,
+    },
     /// Reading the body to store failed (the client went away, a local file could not be read);
     /// nothing was stored.
     #[error("reading the body to store failed: {0}")]
@@ -247,6 +254,16 @@ pub trait ObjectStore: Send + Sync {
         expiry: Duration,
     ) -> Result<Access, StorageError>;
 
+    /// Deletes exactly one version (never the key's latest: no delete marker is written). A
+    /// version whose retention is still in force is [`StorageError::Locked`]; one that is not
+    /// there (already deleted) is [`StorageError::NotFound`].
+    async fn delete_version(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        version_id: &str,
+    ) -> Result<(), StorageError>;
+
     /// The lock configuration of a bucket as the server reports it.
     async fn bucket_lock(&self, bucket: Bucket) -> Result<BucketLock, StorageError>;
 
@@ -259,11 +276,22 @@ pub trait ObjectStore: Send + Sync {
 /// `storage.filesystem_root` says otherwise).
 pub fn from_settings(settings: &Settings) -> Result<Arc<dyn ObjectStore>, StorageError> {
     let storage = &settings.storage;
+    let policy = BucketPolicy {
+        short_documents_lock_seconds: settings
+            .retention
+            .short_for_tests
+            .as_ref()
+            .map(|s| s.document_lock_seconds),
+        ..storage.bucket_policy()
+    };
     Ok(match storage.backend {
-        StorageBackend::S3 => Arc::new(s3::S3Store::from_settings(storage)?),
+        StorageBackend::S3 => Arc::new(s3::S3Store::new(s3::S3Config {
+            policy,
+            ..s3::S3Config::from_settings(storage)
+        })?),
         StorageBackend::Filesystem => Arc::new(filesystem::FilesystemStore::with_bucket_names(
             storage.filesystem_root(&settings.auth.data_dir),
-            storage.bucket_policy(),
+            policy,
             &storage.recordings_bucket,
             &storage.documents_bucket,
         )),
@@ -356,6 +384,10 @@ pub async fn check_at_start(
 pub struct BucketPolicy {
     pub recordings_retention_days: u32,
     pub documents_retention_days: u32,
+    /// Tests only (`retention.short_for_tests`, refused by the production profile): documents
+    /// without a retention of their procedure are locked this many seconds instead of
+    /// `documents_retention_days`, so a test sees their lock end.
+    pub short_documents_lock_seconds: Option<u32>,
 }
 
 impl BucketPolicy {
@@ -375,8 +407,11 @@ impl BucketPolicy {
         now: DateTime<Utc>,
         explicit: Option<DateTime<Utc>>,
     ) -> Result<Retention, StorageError> {
-        let default =
-            whole_seconds(now + chrono::Duration::days(self.retention_days(bucket) as i64));
+        let period = match (bucket, self.short_documents_lock_seconds) {
+            (Bucket::Documents, Some(seconds)) => chrono::Duration::seconds(i64::from(seconds)),
+            _ => chrono::Duration::days(self.retention_days(bucket) as i64),
+        };
+        let default = whole_seconds(now + period);
         let retain_until = match explicit {
             None => default,
             Some(until) => {
@@ -422,6 +457,7 @@ mod tests {
         BucketPolicy {
             recordings_retention_days: 1461,
             documents_retention_days: 365,
+            short_documents_lock_seconds: None,
         }
     }
 

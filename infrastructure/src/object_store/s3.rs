@@ -64,6 +64,23 @@ pub struct S3Config {
     pub request_timeout: Duration,
 }
 
+impl S3Config {
+    /// The configuration `[storage]` describes.
+    pub fn from_settings(settings: &StorageSettings) -> Self {
+        S3Config {
+            endpoint: settings.endpoint.clone(),
+            region: settings.region.clone(),
+            access_key: settings.access_key.clone(),
+            secret_key: settings.secret_key.clone(),
+            recordings_bucket: settings.recordings_bucket.clone(),
+            documents_bucket: settings.documents_bucket.clone(),
+            policy: settings.bucket_policy(),
+            part_size: settings.part_size_bytes,
+            request_timeout: Duration::from_secs(settings.request_timeout_seconds),
+        }
+    }
+}
+
 pub struct S3Store {
     client: MinioClient,
     config: S3Config,
@@ -102,17 +119,7 @@ impl S3Store {
     }
 
     pub fn from_settings(settings: &StorageSettings) -> Result<Self, StorageError> {
-        Self::new(S3Config {
-            endpoint: settings.endpoint.clone(),
-            region: settings.region.clone(),
-            access_key: settings.access_key.clone(),
-            secret_key: settings.secret_key.clone(),
-            recordings_bucket: settings.recordings_bucket.clone(),
-            documents_bucket: settings.documents_bucket.clone(),
-            policy: settings.bucket_policy(),
-            part_size: settings.part_size_bytes,
-            request_timeout: Duration::from_secs(settings.request_timeout_seconds),
-        })
+        Self::new(S3Config::from_settings(settings))
     }
 
     /// The underlying client, for operations outside the trait (tests trying to break a lock).
@@ -602,6 +609,47 @@ impl ObjectStore for S3Store {
         })
     }
 
+    async fn delete_version(
+        &self,
+        bucket: Bucket,
+        key: &str,
+        version_id: &str,
+    ) -> Result<(), StorageError> {
+        let name = self.bucket_name(bucket);
+        let version = VersionId::new(version_id)
+            .map_err(|e| StorageError::NotFound(format!("version {version_id:?}: {e}")))?;
+        let target = ObjectToDelete::try_from((key, version))
+            .map_err(|e| StorageError::Config(format!("delete {key} {version_id}: {e}")))?;
+        let deleted = self
+            .call("delete object version", async {
+                self.client
+                    .delete_object(name, target)?
+                    .build()
+                    .send()
+                    .await
+            })
+            .await;
+        match deleted {
+            Ok(_) => Ok(()),
+            // S3 says AccessDenied for a locked version, as for a missing permission: the
+            // version's own retention tells them apart.
+            Err(StorageError::Refused { code, message }) => {
+                match self.stat_named(bucket, key, version_id).await {
+                    Ok(ObjectInfo {
+                        retention: Some(retention),
+                        ..
+                    }) if retention.retain_until > Utc::now() => Err(StorageError::Locked {
+                        key: key.to_string(),
+                        version_id: version_id.to_string(),
+                        retain_until: Some(retention.retain_until),
+                    }),
+                    _ => Err(StorageError::Refused { code, message }),
+                }
+            }
+            Err(other) => Err(other),
+        }
+    }
+
     async fn bucket_lock(&self, bucket: Bucket) -> Result<BucketLock, StorageError> {
         self.lock_of(self.bucket_name(bucket)).await
     }
@@ -615,32 +663,6 @@ impl ObjectStore for S3Store {
                 .err(),
         })
     }
-}
-
-/// Deletes one version (only for tests and operators: a locked version is refused by the
-/// server, which is what the tests prove).
-pub async fn delete_version(
-    store: &S3Store,
-    bucket: Bucket,
-    key: &str,
-    version_id: &str,
-) -> Result<(), StorageError> {
-    let name = store.bucket_name(bucket);
-    let version = VersionId::new(version_id)
-        .map_err(|e| StorageError::NotFound(format!("version {version_id:?}: {e}")))?;
-    let target = ObjectToDelete::try_from((key, version))
-        .map_err(|e| StorageError::Config(format!("delete {key} {version_id}: {e}")))?;
-    store
-        .call("delete object version", async {
-            store
-                .client
-                .delete_object(name, target)?
-                .build()
-                .send()
-                .await
-        })
-        .await?;
-    Ok(())
 }
 
 /// Sets a version's retention (the server refuses shortening COMPLIANCE or switching it to

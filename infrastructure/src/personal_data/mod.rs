@@ -19,6 +19,7 @@ mod keys;
 mod repository;
 mod rotation;
 mod settings;
+mod shredder;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub use keys::CaseKey;
 pub use repository::SealedRepository;
 pub use rotation::{KeyCounts, Rewrapped, key_counts, rewrap};
 pub use settings::PersonalDataSettings;
+pub use shredder::KeyErasingShredder;
 
 use crate::config::{Profile, Settings};
 

@@ -8,11 +8,13 @@
 mod agenda;
 mod case_summary;
 mod report;
+mod retention;
 mod runner;
 
 pub use agenda::AgendaProjector;
 pub use case_summary::CaseSummaryProjector;
 pub use report::ReportProjector;
+pub use retention::RetentionProjector;
 pub use runner::{ProjectorRunner, catch_up, checkpoint, rebuild, start_at_end_if_new};
 
 use async_trait::async_trait;
@@ -75,8 +77,9 @@ pub fn all(timezone: chrono_tz::Tz) -> Vec<std::sync::Arc<dyn Projector>> {
         std::sync::Arc::new(CaseSummaryProjector),
         std::sync::Arc::new(AgendaProjector),
         std::sync::Arc::new(ReportProjector { timezone }),
+        std::sync::Arc::new(RetentionProjector),
     ]
 }
 
 /// The names of every projector, as checkpoints and `projections rebuild` know them.
-pub const NAMES: [&str; 3] = ["case_summary", "agenda", "report"];
+pub const NAMES: [&str; 4] = ["case_summary", "agenda", "report", "retention"];

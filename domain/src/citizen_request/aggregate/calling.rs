@@ -249,6 +249,12 @@ impl CitizenRequest {
         {
             return Err(CitizenRequestError::RecordingNotFound(command.recording_id));
         }
+        if self
+            .recording_file_purged_at(command.recording_id, &command.object_key)
+            .is_some()
+        {
+            return Err(CitizenRequestError::RecordingPurged(command.recording_id));
+        }
         let why = check_text(&command.why, MAX_RECORDING_REASON_CHARS, false).ok_or(
             CitizenRequestError::AccessReason {
                 max: MAX_RECORDING_REASON_CHARS,
