@@ -18,7 +18,8 @@ use crate::problem::localize;
 use crate::request_headers;
 use crate::routes::{
     accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
-    history, identity, links, municipal, procedures, recordings, reports, requests, signatures,
+    history, identity, links, municipal, procedures, recordings, reports, requests, seal_keys,
+    signatures,
 };
 use crate::state::AppState;
 
@@ -158,6 +159,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/feeds/rooms/{room}", get(feeds::room))
         .route("/v1/reports/daily", get(reports::daily))
         .route("/v1/reports/occupancy", get(reports::occupancy))
+        .route(seal_keys::PATH, get(seal_keys::key_set))
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", document()))

@@ -7,7 +7,7 @@ mod cli;
 use api::server;
 use clap::{Parser, Subcommand};
 use domain::metadata::Role;
-use infrastructure::anchors::{self, SealingKey};
+use infrastructure::anchors::{self, SealingKeys};
 use infrastructure::config::{LogFormat, Profile, Settings};
 use infrastructure::tokens::DevelopmentKeys;
 use infrastructure::{audit, projector};
@@ -130,6 +130,17 @@ enum AuditCommand {
         #[arg(long)]
         all: bool,
     },
+    /// Write a new sealing key (PKCS#8 v1, mode 0600, never over a file) and the current key's
+    /// public part beside it, and print the `[audit]` settings that make it current while the
+    /// old key still verifies. Without `--out`, the local profile's development key is rotated in
+    /// place.
+    RotateSealingKey {
+        /// Where the new private key goes; must not exist.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Print the public sealing keys as a JWKS (as `/.well-known/arreta-seal-keys.json`).
+    SealKeys,
 }
 
 #[derive(Subcommand)]
@@ -207,6 +218,12 @@ async fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Anchor { day },
         } => anchor(&settings, day).await,
+        Command::Audit {
+            command: AuditCommand::RotateSealingKey { out },
+        } => cli::sealing::rotate(&settings, out.as_deref()).map_err(|e| e.to_string()),
+        Command::Audit {
+            command: AuditCommand::SealKeys,
+        } => cli::sealing::print_keys(&settings).map_err(|e| e.to_string()),
         Command::Token { role, sub, minutes } => token(&settings, &role, &sub, minutes),
     };
     match result {
@@ -259,7 +276,7 @@ fn verify_seal(
     let read = |path: &std::path::Path| {
         std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
     };
-    let key = SealingKey::from_settings(settings).map_err(|e| e.to_string())?;
+    let key = SealingKeys::from_settings(settings).map_err(|e| e.to_string())?;
     let seal = String::from_utf8(read(seal)?).map_err(|_| "the seal is not text".to_string())?;
     let verdict =
         infrastructure::signing::verify(&key, seal.trim(), &read(claims)?, &read(document)?);
@@ -267,7 +284,8 @@ fn verify_seal(
         "valid": verdict.is_ok(),
         "reason": verdict.as_ref().err().map(|e| e.code()),
         "detail": verdict.as_ref().err().map(|e| e.to_string()),
-        "key_id": key.key_id(),
+        "key_id": infrastructure::sealing::detached_key_id(&seal)
+            .unwrap_or_else(|| key.current().key_id().to_string()),
     });
     println!("{report}");
     Ok(verdict.is_ok())
@@ -304,7 +322,7 @@ async fn audit(settings: &Settings, case: Option<uuid::Uuid>) -> Result<(), Stri
     };
     let mut anchor_breaks = Vec::new();
     if case.is_none() {
-        let key = SealingKey::from_settings(settings).map_err(|e| e.to_string())?;
+        let key = SealingKeys::from_settings(settings).map_err(|e| e.to_string())?;
         let (checked, found) = anchors::verify_anchors(&mut conn, &key)
             .await
             .map_err(|e| e.to_string())?;
@@ -329,7 +347,7 @@ async fn audit(settings: &Settings, case: Option<uuid::Uuid>) -> Result<(), Stri
 }
 
 async fn anchor(settings: &Settings, day: Option<chrono::NaiveDate>) -> Result<(), String> {
-    let key = SealingKey::from_settings(settings).map_err(|e| e.to_string())?;
+    let key = SealingKeys::from_settings(settings).map_err(|e| e.to_string())?;
     let pool = server::connect(settings).await.map_err(|e| e.to_string())?;
     let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
     match day {

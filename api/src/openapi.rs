@@ -5,8 +5,8 @@ use utoipa::OpenApi;
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
     accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
-    history, identity, links, municipal, procedures, recordings, reports, requests, signatures,
-    views,
+    history, identity, links, municipal, procedures, recordings, reports, requests, seal_keys,
+    signatures, views,
 };
 
 #[derive(OpenApi)]
@@ -51,6 +51,7 @@ use crate::routes::{
         signatures::get,
         signatures::confirm,
         signatures::verify_seal,
+        seal_keys::key_set,
         requests::assign_clerk,
         requests::issue_link,
         history::history,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::booking_limits::BookingLimits;
-use infrastructure::anchors::{self, SealingKey};
+use infrastructure::anchors::{self, SealingKeys};
 use infrastructure::booking::BookingService;
 use infrastructure::booking_guard::{BookingGuard, Challenges};
 use infrastructure::clock::{Clock, SystemClock};
@@ -85,7 +85,7 @@ pub fn state(pool: PgPool, settings: Settings) -> Result<AppState, StartError> {
     let signing = Arc::new(SigningService {
         booking: booking.clone(),
         objects: objects.clone(),
-        sealing: SealingKey::from_settings(&settings)?,
+        sealing: SealingKeys::from_settings(&settings)?,
         codes: authenticator.one_time_codes().clone(),
         id_tokens,
         code_valid_for: chrono::Duration::seconds(
@@ -252,7 +252,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         Duration::from_secs(settings.retention.purge_interval_minutes.saturating_mul(60)),
         stopped.clone(),
     );
-    let sealing = SealingKey::from_settings(&settings)?;
+    let sealing = SealingKeys::from_settings(&settings)?;
     let housekeeping = spawn_housekeeping(
         pool.clone(),
         settings.idempotency_hours,
@@ -328,7 +328,7 @@ fn spawn_retention(
 fn spawn_housekeeping(
     pool: PgPool,
     hours: u32,
-    sealing: SealingKey,
+    sealing: SealingKeys,
     objects: Arc<dyn infrastructure::object_store::ObjectStore>,
     mut stopped: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {

@@ -2,12 +2,12 @@
 //! sealing key.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Algorithm, Header};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, Row};
 
-pub use crate::sealing::SealingKey;
+pub use crate::sealing::SealingKeys;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnchorError {
@@ -64,7 +64,7 @@ fn end_of(day: NaiveDate) -> DateTime<Utc> {
 pub async fn anchor_day(
     conn: &mut PgConnection,
     day: NaiveDate,
-    key: &SealingKey,
+    keys: &SealingKeys,
 ) -> Result<bool, AnchorError> {
     let (heads, digest) = heads_digest(conn, end_of(day)).await?;
     let claims = SealClaims {
@@ -72,7 +72,10 @@ pub async fn anchor_day(
         heads,
         digest: digest.clone(),
     };
-    let seal = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &claims, &key.encoding)
+    // The kid says which key of the set sealed, so the anchor still verifies after a rotation.
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(keys.current().key_id().to_string());
+    let seal = jsonwebtoken::encode(&header, &claims, &keys.current().encoding)
         .map_err(|e| AnchorError::Seal(e.to_string()))?;
     let inserted = sqlx::query(
         "INSERT INTO audit_anchors (day, heads, digest, seal) VALUES ($1, $2, $3, $4) ON CONFLICT (day) DO NOTHING",
@@ -91,7 +94,7 @@ pub async fn anchor_day(
 /// yesterday.
 pub async fn anchor_until_yesterday(
     conn: &mut PgConnection,
-    key: &SealingKey,
+    keys: &SealingKeys,
     now: DateTime<Utc>,
 ) -> Result<u32, AnchorError> {
     let last: Option<NaiveDate> = sqlx::query_scalar("SELECT max(day) FROM audit_anchors")
@@ -110,7 +113,7 @@ pub async fn anchor_until_yesterday(
     let yesterday = now.date_naive().pred_opt().unwrap_or(now.date_naive());
     let mut written = 0;
     while day <= yesterday {
-        if anchor_day(conn, day, key).await? {
+        if anchor_day(conn, day, keys).await? {
             written += 1;
         }
         day = day
@@ -127,21 +130,19 @@ pub struct AnchorBreak {
     pub reason: String,
 }
 
-/// Checks every anchor's seal and recomputes its digest from the events.
+/// Checks every anchor's seal, with the key of the set its `kid` names, and recomputes its
+/// digest from the events.
 pub async fn verify_anchors(
     conn: &mut PgConnection,
-    key: &SealingKey,
+    keys: &SealingKeys,
 ) -> Result<(usize, Vec<AnchorBreak>), sqlx::Error> {
     let anchors: Vec<(NaiveDate, i32, String, String)> =
         sqlx::query_as("SELECT day, heads, digest, seal FROM audit_anchors ORDER BY day")
             .fetch_all(&mut *conn)
             .await?;
-    let mut validation = Validation::new(Algorithm::EdDSA);
-    validation.required_spec_claims.clear();
-    validation.validate_exp = false;
     let mut breaks = Vec::new();
     for (day, heads, digest, seal) in &anchors {
-        let sealed = jsonwebtoken::decode::<SealClaims>(seal, &key.decoding, &validation);
+        let sealed = keys.verify_attached::<SealClaims>(seal);
         let stored = SealClaims {
             day: *day,
             heads: i64::from(*heads),
@@ -152,7 +153,7 @@ pub async fn verify_anchors(
                 day: *day,
                 reason: format!("the seal does not verify: {e}"),
             }),
-            Ok(data) if data.claims != stored => breaks.push(AnchorBreak {
+            Ok(claims) if claims != stored => breaks.push(AnchorBreak {
                 day: *day,
                 reason: "the anchor row differs from what was sealed".into(),
             }),

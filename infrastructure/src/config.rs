@@ -95,9 +95,14 @@ pub struct Settings {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditSettings {
-    /// The council's sealing key for daily anchors: an Ed25519 private key, PKCS#8 PEM. Required
-    /// in production; the local profile generates one in `auth.data_dir` when absent.
+    /// The council's sealing key for daily anchors and signature evidence: an Ed25519 private
+    /// key, PKCS#8 PEM (v1 as Arreta writes it, or v2). Required in production; the local profile
+    /// generates one in `auth.data_dir` when absent.
     pub sealing_key_file: Option<PathBuf>,
+    /// The public keys (SPKI PEM files) of the sealing keys rotated out: they seal nothing more
+    /// but still verify what they sealed, and are published with the current one as a JWKS.
+    #[serde(default)]
+    pub previous_sealing_public_keys: Vec<PathBuf>,
 }
 
 /// Where recordings and documents are kept (see `infrastructure::object_store`).

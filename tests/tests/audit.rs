@@ -248,7 +248,7 @@ async fn a_daily_anchor_reveals_a_deleted_last_event_and_a_rewritten_anchor() {
     let app = spawn_app().await;
     let (a, _) = case_with_events(&app, 3, 1, true).await;
     let (_b, _) = case_with_events(&app, 8, 1, false).await;
-    let key = infrastructure::anchors::SealingKey::development(&tests::test_keys_dir())
+    let key = infrastructure::anchors::SealingKeys::development(&tests::test_keys_dir())
         .expect("sealing key");
     let today = chrono::Utc::now().date_naive();
     let mut conn = app.db.conn().await;

@@ -103,6 +103,12 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             [A, A, A, A, A, A, A, A, A],
         ),
         (
+            Method::GET,
+            "/.well-known/arreta-seal-keys.json",
+            Value::Null,
+            [A, A, A, A, A, A, A, A, A],
+        ),
+        (
             Method::POST,
             "/v1/requests",
             json!("web booking"),

@@ -2,3 +2,4 @@
 
 pub mod personal_data;
 pub mod retention;
+pub mod sealing;

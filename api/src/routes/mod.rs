@@ -20,5 +20,6 @@ pub mod recordings;
 pub mod reports;
 pub mod requests;
 pub mod responses;
+pub mod seal_keys;
 pub mod signatures;
 pub mod views;

@@ -384,10 +384,12 @@ pub struct VerifyBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerifyView {
     pub valid: bool,
-    /// When not valid: `seal_malformed`, `seal_other_key`, `claims_altered`, `claims_malformed`
+    /// When not valid: `seal_malformed`, `seal_other_key` (not an evidence seal, or made by a
+    /// key that is not among the council's sealing keys), `claims_altered`, `claims_malformed`
     /// or `document_differs`.
     pub reason: Option<String>,
-    /// The sealing key's id.
+    /// The id (`kid`) of the key the seal names, as listed at
+    /// `/.well-known/arreta-seal-keys.json`; the current key's when the seal names none.
     pub key_id: String,
     /// The sealed claims, when valid.
     #[schema(value_type = Option<Object>)]
@@ -414,13 +416,14 @@ pub async fn verify_seal(
         .map_err(|_| {
             ApiError::Invalid(vec![InvalidField::new("document", FieldIssue::WrongType)])
         })?;
-    let key = &state.signing.sealing;
+    let keys = &state.signing.sealing;
     let verdict =
-        infrastructure::signing::verify(key, &body.seal, body.claims.as_bytes(), &document);
+        infrastructure::signing::verify(keys, &body.seal, body.claims.as_bytes(), &document);
     let view = VerifyView {
         valid: verdict.is_ok(),
         reason: verdict.as_ref().err().map(|e| e.code().to_string()),
-        key_id: key.key_id().to_string(),
+        key_id: infrastructure::sealing::detached_key_id(&body.seal)
+            .unwrap_or_else(|| keys.current().key_id().to_string()),
         claims: verdict.ok().and_then(|c| serde_json::to_value(c).ok()),
     };
     Ok((StatusCode::OK, axum::Json(view)).into_response())

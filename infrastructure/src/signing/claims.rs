@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::sealing::{SealError, SealingKey};
+use crate::sealing::{SealError, SealingKeys};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,7 +71,7 @@ impl VerifyError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Seal(SealError::Malformed) => "seal_malformed",
-            Self::Seal(SealError::Header) => "seal_other_key",
+            Self::Seal(SealError::Header | SealError::UnknownKey(_)) => "seal_other_key",
             Self::Seal(_) => "claims_altered",
             Self::Claims => "claims_malformed",
             Self::DocumentDiffers { .. } => "document_differs",
@@ -79,15 +79,16 @@ impl VerifyError {
     }
 }
 
-/// Checks that `seal` was made by `key` over exactly `claims`, and that `document` is the one
+/// Checks that `seal` was made by one of the council's sealing keys (the one its `kid` names)
+/// over exactly `claims`, and that `document` is the one
 /// the claims name. Gives the claims when everything holds.
 pub fn verify(
-    key: &SealingKey,
+    keys: &SealingKeys,
     seal: &str,
     claims: &[u8],
     document: &[u8],
 ) -> Result<SignatureClaims, VerifyError> {
-    key.verify_detached(seal, claims)?;
+    keys.verify_detached(seal, claims)?;
     let parsed: SignatureClaims =
         serde_json::from_slice(claims).map_err(|_| VerifyError::Claims)?;
     let actual = hex::encode(Sha256::digest(document));

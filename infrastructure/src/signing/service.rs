@@ -21,7 +21,7 @@ use super::identity_provider::{IdTokenError, IdTokenVerifier};
 use crate::booking::{BookingError, BookingService, CaseState};
 use crate::object_store::hashing::bytes_stream;
 use crate::object_store::{Bucket, ObjectStore, PutOptions, StorageError};
-use crate::sealing::{SealError, SealingKey};
+use crate::sealing::{SealError, SealingKeys};
 use crate::tokens::OneTimeCodes;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +70,7 @@ pub struct NewSignature {
 pub struct SigningService {
     pub booking: Arc<BookingService>,
     pub objects: Arc<dyn ObjectStore>,
-    pub sealing: SealingKey,
+    pub sealing: SealingKeys,
     pub codes: OneTimeCodes,
     pub id_tokens: Option<IdTokenVerifier>,
     pub code_valid_for: chrono::Duration,

@@ -9,17 +9,20 @@ use chrono::{Duration, Utc};
 use domain::metadata::Role;
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rand::RngCore;
 use serde::Serialize;
 
 use super::staff::TrustedKey;
+use crate::sealing::key_files;
 
 const PRIVATE_FILE: &str = "dev-staff-ed25519.pem";
 const PUBLIC_FILE: &str = "dev-staff-ed25519.pub.pem";
 const SECRET_FILE: &str = "dev-capability-secret";
 const SEALING_FILE: &str = "dev-sealing-ed25519.pem";
+/// The public keys of rotated-out development sealing keys, one `<kid>.pub.pem` each.
+const PREVIOUS_SEALING_DIR: &str = "dev-sealing-previous";
 pub const DEVELOPMENT_KID: &str = "arreta-development";
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +31,14 @@ pub enum DevelopmentKeyError {
     Io(String, std::io::Error),
     #[error("development key {0} is unusable: {1}")]
     Key(String, String),
+}
+
+/// What `DevelopmentKeys::rotate_sealing` did.
+#[derive(Debug, Clone)]
+pub struct SealingRotation {
+    pub previous_kid: String,
+    pub current_kid: String,
+    pub previous_public_file: PathBuf,
 }
 
 pub struct DevelopmentKeys {
@@ -81,11 +92,7 @@ impl DevelopmentKeys {
         let private = dir.join(PRIVATE_FILE);
         let key_error = |e: String| DevelopmentKeyError::Key(private.display().to_string(), e);
         if !private.exists() {
-            let mut seed = [0u8; 32];
-            rand::rng().fill_bytes(&mut seed);
-            let pem = SigningKey::from_bytes(&seed)
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|e| key_error(e.to_string()))?;
+            let pem = key_files::private_pem(&key_files::generate()).map_err(key_error)?;
             create_once(&private, pem.as_bytes()).map_err(io)?;
         }
         let secret_path = dir.join(SECRET_FILE);
@@ -127,14 +134,67 @@ impl DevelopmentKeys {
         std::fs::create_dir_all(dir).map_err(io)?;
         let path = dir.join(SEALING_FILE);
         if !path.exists() {
-            let mut seed = [0u8; 32];
-            rand::rng().fill_bytes(&mut seed);
-            let pem = SigningKey::from_bytes(&seed)
-                .to_pkcs8_pem(LineEnding::LF)
-                .map_err(|e| DevelopmentKeyError::Key(path.display().to_string(), e.to_string()))?;
+            let pem = key_files::private_pem(&key_files::generate())
+                .map_err(|e| DevelopmentKeyError::Key(path.display().to_string(), e))?;
             create_once(&path, pem.as_bytes()).map_err(io)?;
         }
         std::fs::read_to_string(&path).map_err(io)
+    }
+
+    /// The public keys of the development sealing keys rotated out, oldest name first.
+    pub fn previous_sealing_pems(dir: &Path) -> Result<Vec<PathBuf>, DevelopmentKeyError> {
+        let previous = dir.join(PREVIOUS_SEALING_DIR);
+        let io = |e| DevelopmentKeyError::Io(previous.display().to_string(), e);
+        let entries = match std::fs::read_dir(&previous) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            other => other.map_err(io)?,
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(io)?.path();
+            if path.extension().is_some_and(|e| e == "pem") {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// Replaces the development sealing key by a new one, keeping the old one's public part in
+    /// `dev-sealing-previous/<kid>.pub.pem` first, so seals it made still verify. Only the
+    /// development key is replaced in place: its private part is of no worth once rotated.
+    pub fn rotate_sealing(dir: &Path) -> Result<SealingRotation, DevelopmentKeyError> {
+        let path = dir.join(SEALING_FILE);
+        let key_error = |e: String| DevelopmentKeyError::Key(path.display().to_string(), e);
+        let old = key_files::parse_private(&Self::sealing_pem(dir)?).map_err(key_error)?;
+        let previous_kid = key_files::key_id(&old.verifying_key()).map_err(key_error)?;
+        let previous = dir.join(PREVIOUS_SEALING_DIR);
+        let io = |e| DevelopmentKeyError::Io(previous.display().to_string(), e);
+        std::fs::create_dir_all(&previous).map_err(io)?;
+        let previous_public_file = previous.join(format!("{previous_kid}.pub.pem"));
+        let public = key_files::public_pem(&old.verifying_key()).map_err(key_error)?;
+        match key_files::write_new(&previous_public_file, public.as_bytes()) {
+            // Kept by a rotation that stopped before replacing the key: the same public key.
+            Err(key_files::KeyFileError::Exists(_))
+                if std::fs::read_to_string(&previous_public_file)
+                    .ok()
+                    .as_deref()
+                    == Some(public.as_str()) => {}
+            other => other.map_err(|e| key_error(e.to_string()))?,
+        }
+        let new = key_files::generate();
+        let current_kid = key_files::key_id(&new.verifying_key()).map_err(key_error)?;
+        let pem = key_files::private_pem(&new).map_err(key_error)?;
+        let aside = path.with_extension("rotating");
+        let _ = std::fs::remove_file(&aside);
+        key_files::write_new(&aside, pem.as_bytes()).map_err(|e| key_error(e.to_string()))?;
+        std::fs::rename(&aside, &path)
+            .map_err(|e| DevelopmentKeyError::Io(path.display().to_string(), e))?;
+        Ok(SealingRotation {
+            previous_kid,
+            current_kid,
+            previous_public_file,
+        })
     }
 
     /// The public key's PEM, as the production check compares it.

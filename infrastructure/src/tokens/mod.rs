@@ -15,7 +15,7 @@ mod staff;
 
 pub use authenticator::{AuthSetupError, Authenticator, Credential};
 pub use capability::{CapabilityClaims, CapabilityKeys};
-pub use development::{DevelopmentKeyError, DevelopmentKeys, public_pem_of};
+pub use development::{DevelopmentKeyError, DevelopmentKeys, SealingRotation, public_pem_of};
 pub use one_time_code::OneTimeCodes;
 pub use staff::{KeyError, StaffIdentity, StaffVerifier, TrustedKey};
 pub(crate) use staff::{STAFF_ALGORITHMS, decode_with};
