@@ -963,14 +963,22 @@ async fn an_operator_books_moves_and_cancels_for_a_caller_and_opens_nothing_else
     let doc = "0190a0b0-0000-7000-8000-000000000000";
     for (method, path, body) in [
         (Method::GET, format!("/v1/requests/{id}/documents"), None),
-        (Method::POST, format!("/v1/requests/{id}/documents"), Some(json!({}))),
+        (
+            Method::POST,
+            format!("/v1/requests/{id}/documents"),
+            Some(json!({})),
+        ),
         (
             Method::GET,
             format!("/v1/requests/{id}/documents/{doc}/content?why=caller"),
             None,
         ),
         (Method::GET, format!("/v1/requests/{id}/history"), None),
-        (Method::GET, format!("/v1/requests/{id}/history/verify"), None),
+        (
+            Method::GET,
+            format!("/v1/requests/{id}/history/verify"),
+            None,
+        ),
         (Method::GET, format!("/v1/requests/{id}/export"), None),
         (Method::GET, format!("/v1/requests/{id}/case-file"), None),
         (Method::GET, format!("/v1/requests/{id}/accesses"), None),

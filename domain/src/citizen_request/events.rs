@@ -416,6 +416,9 @@ mod who_books_and_cancels {
         assert_eq!(CancelledBy::acting_as(Role::Operator), CancelledBy::Citizen);
         assert_eq!(CancelledBy::acting_as(Role::Citizen), CancelledBy::Citizen);
         assert_eq!(CancelledBy::acting_as(Role::Clerk), CancelledBy::Council);
-        assert_eq!(CancelledBy::acting_as(Role::Supervisor), CancelledBy::Council);
+        assert_eq!(
+            CancelledBy::acting_as(Role::Supervisor),
+            CancelledBy::Council
+        );
     }
 }
