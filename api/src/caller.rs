@@ -209,6 +209,9 @@ roles! {
     Staff => [Clerk, Supervisor];
     /// Staff who may read a case.
     CaseReaders => [Clerk, Supervisor, Auditor];
+    /// Who may search cases (`GET /v1/requests`), by personal data too (each such search
+    /// recorded). The 010 operator joins this list when that role lands.
+    Searchers => [Clerk, Supervisor, Auditor];
     /// Who may replay a case's history.
     Auditors => [Auditor, Supervisor];
     /// Who may read the figures.

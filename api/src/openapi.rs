@@ -5,7 +5,7 @@ use utoipa::OpenApi;
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
     accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
-    history, identity, links, municipal, procedures, recordings, reports, requests, seal_keys,
+    history, identity, links, municipal, procedures, recordings, reports, requests, search, seal_keys,
     signatures, views,
 };
 
@@ -25,6 +25,7 @@ use crate::routes::{
         booking_guard::challenge,
         links::resend_manage,
         requests::book,
+        search::search,
         requests::get,
         accesses::list,
         case_file::get,

@@ -19,6 +19,7 @@ pub mod reads;
 pub mod recordings;
 pub mod reports;
 pub mod requests;
+pub mod search;
 pub mod responses;
 pub mod seal_keys;
 pub mod signatures;
