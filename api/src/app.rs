@@ -18,8 +18,8 @@ use crate::problem::localize;
 use crate::request_headers;
 use crate::routes::{
     accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
-    history, identity, links, municipal, procedures, recordings, reports, requests, search, seal_keys,
-    signatures,
+    history, identity, links, municipal, procedures, recordings, reports, requests, seal_keys,
+    search, signatures,
 };
 use crate::state::AppState;
 

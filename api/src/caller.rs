@@ -209,8 +209,8 @@ roles! {
     Staff => [Clerk, Supervisor];
     /// Staff who may read a case.
     CaseReaders => [Clerk, Supervisor, Auditor];
-    /// Who may search cases (`GET /v1/requests`), by personal data too (each such search
-    /// recorded). The 010 operator joins this list when that role lands.
+    // The 010 operator joins `Searchers` when that role lands.
+    /// Who may search cases (`GET /v1/requests`), by personal data too (each such search recorded).
     Searchers => [Clerk, Supervisor, Auditor];
     /// Who may replay a case's history.
     Auditors => [Auditor, Supervisor];

@@ -27,12 +27,21 @@ pub enum FieldIssue {
     Date,
     Uuid,
     OneOf(&'static [&'static str]),
-    DateRange { max_days: u32 },
-    Limit { max: u32 },
-    Version { max: i64 },
+    DateRange {
+        max_days: u32,
+    },
+    Limit {
+        max: u32,
+    },
+    Version {
+        max: i64,
+    },
     Cursor,
     /// A free text of `min` to `max` characters, without control characters.
-    Text { min: usize, max: usize },
+    Text {
+        min: usize,
+        max: usize,
+    },
     Value(ValueError),
     Request(CitizenRequestError),
 }

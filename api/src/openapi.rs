@@ -5,8 +5,8 @@ use utoipa::OpenApi;
 use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
     accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
-    history, identity, links, municipal, procedures, recordings, reports, requests, search, seal_keys,
-    signatures, views,
+    history, identity, links, municipal, procedures, recordings, reports, requests, seal_keys,
+    search, signatures, views,
 };
 
 #[derive(OpenApi)]

@@ -7,7 +7,7 @@ use domain::citizen_request::CaseStatus;
 use domain::search::PersonalFilter;
 use projections::case_summary::CaseSummary;
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, QueryBuilder, Postgres, Row};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
 use crate::read_models::{CASE_COLUMNS, case_from_row};
@@ -72,8 +72,9 @@ pub async fn search_cases(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<CaseSummary>, sqlx::Error> {
-    let mut q: QueryBuilder<Postgres> =
-        QueryBuilder::new(format!("SELECT {CASE_COLUMNS} FROM case_summary c WHERE true"));
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {CASE_COLUMNS} FROM case_summary c WHERE true"
+    ));
     if let Some((from, to)) = filter.day {
         q.push(" AND c.slot_start >= ").push_bind(from);
         q.push(" AND c.slot_start < ").push_bind(to);
@@ -82,7 +83,8 @@ pub async fn search_cases(
         q.push(" AND c.status = ").push_bind(status.as_str());
     }
     if let Some(procedure) = &filter.procedure {
-        q.push(" AND c.procedure_code = ").push_bind(procedure.clone());
+        q.push(" AND c.procedure_code = ")
+            .push_bind(procedure.clone());
     }
     if let Some(channel) = &filter.channel {
         q.push(" AND c.channel = ").push_bind(channel.clone());
@@ -101,17 +103,20 @@ pub async fn search_cases(
         q.push(" AND NOT c.personal_data_erased");
     }
     if let Some(id) = &filter.national_id {
-        q.push(" AND c.citizen_national_id = ").push_bind(id.clone());
+        q.push(" AND c.citizen_national_id = ")
+            .push_bind(id.clone());
     }
     if let Some(reference) = &filter.external_reference {
-        q.push(" AND c.external_reference = ").push_bind(reference.clone());
+        q.push(" AND c.external_reference = ")
+            .push_bind(reference.clone());
     }
     if let Some(name) = &filter.name {
         q.push(" AND arreta_fold(c.citizen_name) LIKE ")
             .push_bind(like_pattern(name));
     }
     if let Some(email) = &filter.email {
-        q.push(" AND lower(c.citizen_email) = ").push_bind(email.clone());
+        q.push(" AND lower(c.citizen_email) = ")
+            .push_bind(email.clone());
     }
     if let Some(phone) = &filter.phone {
         q.push(" AND c.citizen_phone = ").push_bind(phone.clone());

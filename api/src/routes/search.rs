@@ -9,8 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use domain::citizen_request::CaseStatus;
 use domain::search::{
-    MAX_FILTER_CHARS, MIN_NAME_CHARS, search_is_recorded,
-    searched_value_kept_until,
+    MAX_FILTER_CHARS, MIN_NAME_CHARS, search_is_recorded, searched_value_kept_until,
 };
 use domain::values::{Email, NationalId, Phone, ProcedureCode};
 use infrastructure::staff_search::{self, CaseFilter, SearchRecord};

@@ -589,7 +589,11 @@ fn access_what(l: Language, access: &AccessView) -> String {
                 .split(',')
                 .map(|kind| match kind {
                     "national_id" => tr(l, "zure NAN/AIZ", "su DNI/NIE"),
-                    "external_reference" => tr(l, "zure hitzorduaren erreferentzia", "la referencia de su cita"),
+                    "external_reference" => tr(
+                        l,
+                        "zure hitzorduaren erreferentzia",
+                        "la referencia de su cita",
+                    ),
                     "name" => tr(l, "zure izena", "su nombre"),
                     "email" => tr(l, "zure helbide elektronikoa", "su correo electrónico"),
                     "phone" => tr(l, "zure telefonoa", "su teléfono"),
