@@ -191,8 +191,8 @@ pub trait Purposes: Send + Sync {
 }
 
 macro_rules! roles {
-    ($(#[$doc:meta] $name:ident => [$($role:ident),*];)*) => {$(
-        #[$doc]
+    ($($(#[$doc:meta])* $name:ident => [$($role:ident),*];)*) => {$(
+        $(#[$doc])*
         pub struct $name;
         impl Roles for $name {
             const ALLOWED: &'static [Role] = &[$(Role::$role),*];
@@ -202,14 +202,23 @@ macro_rules! roles {
 
 roles! {
     /// Everyone, anonymous included: the catalogue, availability, health.
-    Anyone => [Citizen, Clerk, Supervisor, Auditor, Reporting, MunicipalSync, Recorder];
-    /// Who may book: citizens on the web, clerks and supervisors for the 010 line and the counter.
-    Bookers => [Citizen, Clerk, Supervisor];
+    Anyone => [Citizen, Clerk, Supervisor, Auditor, Reporting, MunicipalSync, Recorder, Operator];
+    /// Who may book: citizens on the web, clerks and supervisors for the 010 line and the
+    /// counter, 010 operators by phone (`Channel::may_be_booked_by`).
+    Bookers => [Citizen, Clerk, Supervisor, Operator];
     /// The council's front office.
     Staff => [Clerk, Supervisor];
-    /// Staff who may read a case.
+    /// Who may move or cancel an appointment: the front office, and 010 operators on a
+    /// caller's behalf.
+    Schedulers => [Clerk, Supervisor, Operator];
+    /// Staff who may read a case's summary (who, what, when, status). An operator reads it: to
+    /// move a caller's appointment they must find it, check with the caller that it is theirs
+    /// (name, DNI/NIE) and tell them the time; that is the data the caller gave at booking.
+    CaseSummaryReaders => [Clerk, Supervisor, Auditor, Operator];
+    /// Staff who may read what happened in a case beyond its summary: the call, documents,
+    /// signatures. Not operators.
     CaseReaders => [Clerk, Supervisor, Auditor];
-    // The 010 operator joins `Searchers` when that role lands.
+    // Add `Operator` here to let the 010 line search (issue 19 asks for it; left to the merge).
     /// Who may search cases (`GET /v1/requests`), by personal data too (each such search recorded).
     Searchers => [Clerk, Supervisor, Auditor];
     /// Who may replay a case's history.

@@ -31,7 +31,7 @@ enum Command {
     Migrate,
     /// Mint a development staff token (local profile only), signed with the development key.
     Token {
-        /// clerk, supervisor, auditor, reporting, municipal-sync or recorder.
+        /// clerk, supervisor, auditor, reporting, municipal-sync, recorder or operator.
         #[arg(long)]
         role: String,
         /// The staff member's id.
@@ -245,7 +245,7 @@ fn token(settings: &Settings, role: &str, sub: &str, minutes: i64) -> Result<(),
     let role = match Role::parse(role) {
         Some(Role::Citizen | Role::System) | None => {
             return Err(format!(
-                "unknown staff role {role:?}: clerk, supervisor, auditor, reporting, municipal-sync or recorder"
+                "unknown staff role {role:?}: clerk, supervisor, auditor, reporting, municipal-sync, recorder or operator"
             ));
         }
         Some(role) => role,

@@ -99,7 +99,9 @@ impl utoipa::Modify for BearerAuth {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some(
-                        "Staff: the identity provider's JWT. Citizens: a capability link's token.",
+                        "Staff: the identity provider's JWT, with roles `clerk`, `supervisor`, `auditor`, \
+                         `reporting`, `municipal-sync`, `recorder` or `operator` (010). Citizens: a \
+                         capability link's token.",
                     ))
                     .build(),
             ),

@@ -18,6 +18,9 @@ pub enum Role {
     Reporting,
     MunicipalSync,
     Recorder,
+    /// A 010 phone operator: finds, books, moves and cancels appointments on a caller's behalf,
+    /// and sees nothing else of a case.
+    Operator,
     System,
 }
 
@@ -31,6 +34,7 @@ impl Role {
             Self::Reporting => "reporting",
             Self::MunicipalSync => "municipal_sync",
             Self::Recorder => "recorder",
+            Self::Operator => "operator",
             Self::System => "system",
         }
     }
@@ -44,6 +48,7 @@ impl Role {
             Self::Reporting,
             Self::MunicipalSync,
             Self::Recorder,
+            Self::Operator,
             Self::System,
         ]
         .into_iter()
@@ -138,6 +143,8 @@ mod tests {
     fn roles_parse_with_either_separator() {
         assert_eq!(Role::parse("municipal-sync"), Some(Role::MunicipalSync));
         assert_eq!(Role::parse("auditor"), Some(Role::Auditor));
+        assert_eq!(Role::parse("operator"), Some(Role::Operator));
+        assert_eq!(Role::Operator.as_str(), "operator");
         assert_eq!(Role::parse("root"), None);
     }
 }

@@ -165,12 +165,16 @@ async fn signalling_relays_between_exactly_the_two_participants_of_the_call() {
         start_as(&app, &id, "clerk-01").await.status(),
         StatusCode::OK
     );
-    // A clerk who is not in the call, and a link of another purpose, are refused.
-    assert!(
-        tokio_tungstenite::connect_async(ws(&staff_token("clerk", "clerk-09")))
-            .await
-            .is_err()
-    );
+    // A clerk who is not in the call, a 010 operator, and a link of another purpose, are
+    // refused.
+    for (role, subject) in [("clerk", "clerk-09"), ("operator", "operator-01")] {
+        assert!(
+            tokio_tungstenite::connect_async(ws(&staff_token(role, subject)))
+                .await
+                .is_err(),
+            "{role}"
+        );
+    }
     let manage = issue_link(&app, &id, "manage").await;
     assert!(tokio_tungstenite::connect_async(ws(&manage)).await.is_err());
 

@@ -13,8 +13,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tests::mail::{ManualClock, Received, SmtpSink};
 use tests::{
-    ServerProcess, TestApp, TestDb, as_clerk, booking_body, for_tests, local_at, open_settings,
-    spawn_app_with, write_config,
+    ServerProcess, TestApp, TestDb, as_clerk, as_role, booking_body, for_tests, local_at,
+    open_settings, spawn_app_with, write_config,
 };
 use uuid::Uuid;
 
@@ -810,4 +810,44 @@ async fn a_citizen_who_lost_the_mail_gets_the_manage_link_again_without_staff() 
             .count(),
         3
     );
+}
+
+/// A 010 operator books for a caller as a clerk does: the receipt and its manage link go to the
+/// caller's address; the operator's cancellation tells the caller it was at their request.
+#[tokio::test]
+async fn an_operators_booking_and_cancellation_reach_the_caller() {
+    let sink = SmtpSink::start(&[]);
+    let rig = Rig::new(smtp_settings(sink.port)).await;
+    let mut body = booking_body("PADRON-ALTA", local_at(6, 10, 0));
+    body["language"] = json!("es");
+    body["citizen"]["email"] = json!("caller@example.org");
+    let booked = as_role(rig.app.client.post(rig.app.url("/v1/requests")), "operator")
+        .json(&body)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(booked.status(), StatusCode::CREATED);
+    let id: Uuid = booked.json::<Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    assert_eq!(rig.send_at(Utc::now()).await.sent, 1);
+    let receipt = only(&sink.received(), id, "receipt");
+    assert_eq!(receipt.to, "caller@example.org");
+    let manage = receipt
+        .link_token("manage")
+        .expect("the caller's manage link");
+    assert_eq!(rig.link(&manage), (id, Purpose::Manage, None));
+
+    let cancel = rig.app.url(&format!("/v1/requests/{id}/cancel"));
+    let cancelled = as_role(rig.app.client.post(cancel), "operator")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    assert_eq!(rig.send_at(Utc::now()).await.sent, 1);
+    let notice = only(&sink.received(), id, "cancelled");
+    assert!(notice.text.contains("A petición suya"), "{}", notice.text);
 }

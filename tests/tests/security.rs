@@ -21,7 +21,7 @@ enum Expect {
 }
 use Expect::{Allowed as A, Forbidden as F, Unauthenticated as U};
 
-const PRINCIPALS: [&str; 9] = [
+const PRINCIPALS: [&str; 10] = [
     "anonymous",
     "reporting",
     "municipal_sync",
@@ -31,6 +31,7 @@ const PRINCIPALS: [&str; 9] = [
     "manage link",
     "clerk",
     "supervisor",
+    "operator",
 ];
 
 fn with(
@@ -53,102 +54,110 @@ fn with(
 async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
     let app = spawn_app().await;
     // (method, path with {id}, body, expectations in PRINCIPALS order)
-    let table: Vec<(Method, &str, Value, [Expect; 9])> = vec![
+    let table: Vec<(Method, &str, Value, [Expect; 10])> = vec![
         (
             Method::GET,
             "/v1/procedures",
             Value::Null,
-            [A, A, A, A, A, A, A, A, A],
+            [A, A, A, A, A, A, A, A, A, A],
         ),
         (
             Method::GET,
             "/v1/availability?procedure=QUEJA",
             Value::Null,
-            [A, A, A, A, A, A, A, A, A],
+            [A, A, A, A, A, A, A, A, A, A],
         ),
         (
             Method::GET,
             "/v1/booking-challenge",
             Value::Null,
-            [A, A, A, A, A, A, A, A, A],
+            [A, A, A, A, A, A, A, A, A, A],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/accesses",
             Value::Null,
-            [U, F, F, F, A, F, A, F, A],
+            [U, F, F, F, A, F, A, F, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/case-file",
             Value::Null,
-            [U, F, F, F, A, F, A, F, A],
+            [U, F, F, F, A, F, A, F, A, F],
         ),
         (
             Method::POST,
             "/v1/links/manage",
             json!({ "national_id": "12345678Z", "email": "miren@example.org" }),
-            [A, A, A, A, A, A, A, A, A],
+            [A, A, A, A, A, A, A, A, A, A],
         ),
         (
             Method::GET,
             "/health/live",
             Value::Null,
-            [A, A, A, A, A, A, A, A, A],
+            [A, A, A, A, A, A, A, A, A, A],
         ),
         (
             Method::GET,
             "/health/ready",
             Value::Null,
-            [A, A, A, A, A, A, A, A, A],
+            [A, A, A, A, A, A, A, A, A, A],
         ),
         (
             Method::GET,
             "/.well-known/arreta-seal-keys.json",
             Value::Null,
-            [A, A, A, A, A, A, A, A, A],
+            [A, A, A, A, A, A, A, A, A, A],
         ),
         (
             Method::POST,
             "/v1/requests",
             json!("web booking"),
-            [A, F, F, F, F, A, A, A, A],
+            [A, F, F, F, F, A, A, A, A, F],
+        ),
+        // By the 010 line: staff, operators included; citizens book on the web only.
+        (
+            Method::POST,
+            "/v1/requests",
+            json!("phone booking"),
+            [F, F, F, F, F, F, F, A, A, A],
         ),
         (
             Method::GET,
             "/v1/requests?day=2026-12-02",
             Value::Null,
-            [U, F, F, F, A, F, F, A, A],
+            // The operator's cell turns to A when `Searchers` admits the role.
+            [U, F, F, F, A, F, F, A, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}",
             Value::Null,
-            [U, F, F, F, A, A, A, A, A],
+            [U, F, F, F, A, A, A, A, A, A],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/reschedule",
             json!("reschedule"),
-            [U, F, F, F, F, F, A, A, A],
+            [U, F, F, F, F, F, A, A, A, A],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/cancel",
             json!({}),
-            [U, F, F, F, F, F, A, A, A],
+            [U, F, F, F, F, F, A, A, A, A],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/no-show",
             Value::Null,
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/close",
             json!({ "outcome": "resolved", "summary": "ok" }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::POST,
@@ -157,78 +166,78 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
                 "documents": [{ "eu": "NANa", "es": "DNI" }],
                 "due_at": (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339(),
             }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         // Allowed callers get 415 (a JSON body is no document): authorised, nothing stored.
         (
             Method::POST,
             "/v1/requests/{id}/documents",
             json!({}),
-            [U, F, F, F, F, A, F, A, A],
+            [U, F, F, F, F, A, F, A, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/documents",
             Value::Null,
-            [U, F, F, F, F, A, A, A, A],
+            [U, F, F, F, F, A, A, A, A, F],
         ),
         // No such document: allowed callers get 404.
         (
             Method::POST,
             "/v1/requests/{id}/documents/0190a0b0-0000-7000-8000-000000000000/review",
             json!({ "accepted": true }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/documents/0190a0b0-0000-7000-8000-000000000000/content?why=audit",
             Value::Null,
-            [U, F, F, F, A, F, F, A, A],
+            [U, F, F, F, A, F, F, A, A, F],
         ),
         // Outside the call's window (the case is days ahead): allowed callers get 409.
         (
             Method::POST,
             "/v1/requests/{id}/call/start",
             Value::Null,
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/call",
             Value::Null,
-            [U, F, F, F, A, F, F, A, A],
+            [U, F, F, F, A, F, F, A, A, F],
         ),
         // No call in progress: allowed callers get 409 (the join link too, in call.rs).
         (
             Method::POST,
             "/v1/requests/{id}/call/consent",
             json!({ "decision": "given", "wording_version": "v1", "language": "eu" }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/call/presence",
             Value::Null,
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/call/end",
             Value::Null,
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/recordings",
             Value::Null,
-            [U, F, F, F, A, F, F, F, A],
+            [U, F, F, F, A, F, F, F, A, F],
         ),
         // No such recording: allowed callers get 404.
         (
             Method::GET,
             "/v1/recordings/0190a0b0-0000-7000-8000-000000000000/access?key=k&why=audit",
             Value::Null,
-            [U, F, F, F, A, F, F, F, A],
+            [U, F, F, F, A, F, F, F, A, F],
         ),
         (
             Method::POST,
@@ -236,7 +245,7 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             json!({ "method": "document_on_camera", "document": {
                 "kind": "dni", "national_id": "12345678Z", "name": "Miren Etxeberria Ruiz",
                 "expires_on": "2031-01-01" } }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         // Not identified yet: allowed callers get 409.
         (
@@ -244,50 +253,50 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             "/v1/requests/{id}/signatures",
             json!({ "kind": "request", "addressee": "Registro",
                     "document_id": "0190a0b0-0000-7000-8000-000000000000", "method": "one_time_code" }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/signatures",
             Value::Null,
-            [U, F, F, F, A, F, F, A, A],
+            [U, F, F, F, A, F, F, A, A, F],
         ),
         // No such signature: allowed callers get 404 (a sign link too, tested in signing.rs).
         (
             Method::GET,
             "/v1/requests/{id}/signatures/0190a0b0-0000-7000-8000-000000000000",
             Value::Null,
-            [U, F, F, F, A, F, F, A, A],
+            [U, F, F, F, A, F, F, A, A, F],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/signatures/0190a0b0-0000-7000-8000-000000000000/confirm",
             json!({ "consent": { "wording_version": "v1", "language": "es" } }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::POST,
             "/v1/seals/verify",
             json!({ "seal": "a..b", "claims": "{}", "document": "" }),
-            [U, F, F, F, A, F, F, A, A],
+            [U, F, F, F, A, F, F, A, A, F],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/clerk",
             json!({ "clerk": "clerk-03" }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::POST,
             "/v1/requests/{id}/links",
             json!({ "purpose": "upload" }),
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/history",
             Value::Null,
-            [U, F, F, F, A, F, F, F, A],
+            [U, F, F, F, A, F, F, F, A, F],
         ),
         (
             Method::POST,
@@ -304,37 +313,51 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
                     "email": "ane@example.org"
                 }
             }),
-            [U, F, A, F, F, F, F, F, F],
+            [U, F, A, F, F, F, F, F, F, F],
         ),
         (
             Method::GET,
             "/v1/agenda?date=2027-01-04",
             Value::Null,
-            [U, F, F, F, F, F, F, A, A],
+            [U, F, F, F, F, F, F, A, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/history/verify",
             Value::Null,
-            [U, F, F, F, A, F, F, F, A],
+            [U, F, F, F, A, F, F, F, A, F],
         ),
         (
             Method::GET,
             "/v1/requests/{id}/export",
             Value::Null,
-            [U, F, F, F, A, F, F, F, A],
+            [U, F, F, F, A, F, F, F, A, F],
         ),
         (
             Method::GET,
             "/v1/reports/daily?from=2027-01-01&to=2027-01-31",
             Value::Null,
-            [U, A, F, F, A, F, F, F, A],
+            [U, A, F, F, A, F, F, F, A, F],
         ),
         (
             Method::GET,
             "/v1/reports/occupancy?from=2027-01-01&to=2027-01-31&format=csv",
             Value::Null,
-            [U, A, F, F, A, F, F, F, A],
+            [U, A, F, F, A, F, F, F, A, F],
+        ),
+        // A calendar feed is opened by the token in its URL, not by a role (a calendar app
+        // sends no bearer): feeds are off in this app, so every caller gets 404.
+        (
+            Method::GET,
+            "/v1/feeds/clerks/clerk-01.ics?token=t",
+            Value::Null,
+            [A, A, A, A, A, A, A, A, A, A],
+        ),
+        (
+            Method::GET,
+            "/v1/feeds/rooms/1.ics?token=t",
+            Value::Null,
+            [A, A, A, A, A, A, A, A, A, A],
         ),
     ];
     let mut report = String::new();
@@ -361,6 +384,9 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
                         booking["proof"] = app.solved_proof().await;
                     }
                     request.json(&booking)
+                }
+                Value::String(kind) if kind == "phone booking" => {
+                    request.json(&booking_body("QUEJA", local_at(40 + row as i64, 11, 0)))
                 }
                 Value::String(kind) if kind == "reschedule" => {
                     request.json(&json!({ "start": local_at(60, 12, 0).to_rfc3339() }))
@@ -878,4 +904,148 @@ async fn a_manage_link_still_reads_a_closed_case_and_changes_nothing_there() {
         .expect("get");
     assert_eq!(by_upload.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.db.event_count().await, events, "nothing written");
+}
+
+/// A 010 operator books, moves and cancels for a caller on the phone, and sees nothing of the
+/// case beyond its summary; what they did is theirs in the history.
+#[tokio::test]
+async fn an_operator_books_moves_and_cancels_for_a_caller_and_opens_nothing_else() {
+    let app = spawn_app().await;
+    let operator = staff_token("operator", "operator-07");
+    let send = |method: Method, path: String, body: Option<Value>| {
+        let mut request = app
+            .client
+            .request(method, app.url(&path))
+            .bearer_auth(&operator)
+            .header("accept-language", "eu");
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move { request.send().await.expect("sent") }
+    };
+
+    // Only by phone: the counter is the clerks', the web the citizen's own.
+    for channel in ["web", "counter"] {
+        let mut body = booking_body("PADRON-ALTA", local_at(20, 10, 0));
+        body["channel"] = json!(channel);
+        let refused = send(Method::POST, "/v1/requests".into(), Some(body)).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{channel}");
+    }
+    let booked = send(
+        Method::POST,
+        "/v1/requests".into(),
+        Some(booking_body("PADRON-ALTA", local_at(20, 10, 0))),
+    )
+    .await;
+    assert_eq!(booked.status(), StatusCode::CREATED);
+    let booked: Value = booked.json().await.expect("json");
+    assert_eq!(booked["channel"], "phone_010");
+    // The caller's manage link goes by mail, as for a clerk's booking, not to the operator.
+    assert!(booked.get("manage_token").is_none_or(Value::is_null));
+    let id = booked["id"].as_str().expect("id").to_string();
+
+    // The summary: what the operator checks with the caller before moving it.
+    let case = send(Method::GET, format!("/v1/requests/{id}"), None).await;
+    assert_eq!(case.status(), StatusCode::OK);
+    let case: Value = case.json().await.expect("json");
+    assert_eq!(case["citizen"]["national_id"], "12345678Z");
+
+    let new_start = local_at(21, 11, 0);
+    let moved = send(
+        Method::POST,
+        format!("/v1/requests/{id}/reschedule"),
+        Some(json!({ "start": new_start.to_rfc3339() })),
+    )
+    .await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    let moved: Value = moved.json().await.expect("json");
+    assert_eq!(
+        moved["slot"]["start"]
+            .as_str()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()),
+        Some(new_start.fixed_offset())
+    );
+
+    // Everything else of the case is refused, in the caller's language, and writes nothing.
+    let doc = "0190a0b0-0000-7000-8000-000000000000";
+    for (method, path, body) in [
+        (Method::GET, format!("/v1/requests/{id}/documents"), None),
+        (
+            Method::POST,
+            format!("/v1/requests/{id}/documents"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/requests/{id}/documents/{doc}/content?why=caller"),
+            None,
+        ),
+        (Method::GET, format!("/v1/requests/{id}/history"), None),
+        (
+            Method::GET,
+            format!("/v1/requests/{id}/history/verify"),
+            None,
+        ),
+        (Method::GET, format!("/v1/requests/{id}/export"), None),
+        (Method::GET, format!("/v1/requests/{id}/case-file"), None),
+        (Method::GET, format!("/v1/requests/{id}/accesses"), None),
+        (Method::GET, format!("/v1/requests/{id}/recordings"), None),
+        (Method::GET, format!("/v1/requests/{id}/signatures"), None),
+        (Method::GET, format!("/v1/requests/{id}/call"), None),
+        (
+            Method::POST,
+            format!("/v1/requests/{id}/links"),
+            Some(json!({ "purpose": "manage" })),
+        ),
+    ] {
+        let refused = send(method.clone(), path.clone(), body).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{method} {path}");
+        let problem: Value = refused.json().await.expect("a problem");
+        assert_eq!(problem["type"], "urn:arreta:problem:forbidden", "{path}");
+        assert_eq!(problem["title"], "Sarbidea ukatuta", "{path}");
+    }
+
+    let cancelled = send(
+        Method::POST,
+        format!("/v1/requests/{id}/cancel"),
+        Some(json!({ "reason": "the caller cannot come" })),
+    )
+    .await;
+    assert_eq!(cancelled.status(), StatusCode::OK);
+    let cancelled: Value = cancelled.json().await.expect("json");
+    assert_eq!(cancelled["status"], "cancelled");
+    // Asked for by the caller: the reports do not count it as the council's.
+    assert_eq!(cancelled["cancellation"]["by"], "citizen");
+
+    // The auditor's history: each step is the operator's, in the operator's role; the
+    // operator's refused reads left nothing in it.
+    let history = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/history"))
+        .await;
+    let steps: Vec<(&str, &str, &str)> = history["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|item| {
+            !matches!(
+                item["event_type"].as_str(),
+                Some("NotificationSent" | "CaseFileAccessed")
+            )
+        })
+        .map(|item| {
+            (
+                item["event_type"].as_str().unwrap_or_default(),
+                item["metadata"]["actor"].as_str().unwrap_or_default(),
+                item["metadata"]["role"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("AppointmentBooked", "staff:operator-07", "operator"),
+            ("AppointmentRescheduled", "staff:operator-07", "operator"),
+            ("AppointmentCancelled", "staff:operator-07", "operator"),
+        ]
+    );
 }

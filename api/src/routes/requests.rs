@@ -10,7 +10,6 @@ use domain::capability::{LinkError, Purpose, check_link};
 use domain::citizen_request::{
     CancelledBy, CaseOutcome, CaseStatus, Channel, Citizen, CitizenRequestError,
 };
-use domain::metadata::Role;
 use domain::values::{CitizenName, Email, Language, NationalId, Phone, ProcedureCode};
 use infrastructure::booking::{BookingError, CaseState, NewBooking};
 use infrastructure::read_models;
@@ -19,7 +18,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::caller::{
-    AnyLink, Authorized, Bookers, CaseCaller, CaseReaders, ManageLink, NoLinks, Principal, Staff,
+    AnyLink, Authorized, Bookers, CaseCaller, CaseSummaryReaders, ManageLink, NoLinks, Principal,
+    Schedulers, Staff,
 };
 use crate::extract::{ApiJson, IfMatch};
 use crate::idempotency::IdempotencyKey;
@@ -266,14 +266,15 @@ pub(crate) async fn respond(state: &AppState, done: CaseState) -> Result<Respons
 /// With `Idempotency-Key`, a retry returns the first answer instead of booking twice. An
 /// anonymous (web) booking carries a solved `GET /v1/booking-challenge` as `proof`, and is held
 /// to one active appointment per DNI/NIE and procedure and `booking_guard.max_active_per_email`
-/// per email; staff bookings are held to neither.
+/// per email; staff bookings are held to neither. Citizens book on the `web` channel, 010
+/// operators on `phone_010` (on the caller's behalf), clerks and supervisors on any.
 #[utoipa::path(post, path = "/v1/requests", tag = "booking", request_body = BookBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the same key and body replay the first answer")),
     responses(
         (status = 201, description = "Booked", body = CaseView, headers(("Location" = String), ("ETag" = String))),
         (status = 400, description = "Malformed body or key", body = ProblemBody, content_type = "application/problem+json"),
         (status = 401, description = "Invalid token", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed for this caller or channel", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for this caller or channel (citizens book on `web`, operators on `phone_010`)", body = ProblemBody, content_type = "application/problem+json"),
         (status = 409, description = "No room free at that time, the same key still running, or (anonymous) an active appointment for this DNI/NIE and procedure or too many for this email; nothing written", body = ProblemBody, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = ProblemBody, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = ProblemBody, content_type = "application/problem+json"),
@@ -297,7 +298,7 @@ pub async fn book(
         // through its integration): one reference names at most one case.
         booking.request_id = infrastructure::municipal::request_id(reference);
     }
-    if caller.role == Role::Citizen && booking.channel != Channel::Web {
+    if !booking.channel.may_be_booked_by(caller.role) {
         return Err(ApiError::Forbidden);
     }
     // Held until the booking is made: a refusal or a failed booking writes nothing.
@@ -325,7 +326,8 @@ pub async fn book(
     Ok(response)
 }
 
-/// The case summary: staff, or the citizen with any link of this case.
+/// The case summary: clerks, supervisors, auditors and 010 operators, or the citizen with any
+/// link of this case.
 #[utoipa::path(get, path = "/v1/requests/{id}", tag = "cases", params(("id" = Uuid, Path)),
     responses(
         (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))),
@@ -333,7 +335,7 @@ pub async fn book(
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    case: CaseCaller<CaseReaders, AnyLink>,
+    case: CaseCaller<CaseSummaryReaders, AnyLink>,
 ) -> Result<Response, ApiError> {
     let id = case.request_id;
     let mut conn = state.pool.acquire().await?;
@@ -350,7 +352,8 @@ pub async fn get(
     ))
 }
 
-/// Move the appointment to another proposed slot: staff, or the citizen's manage link.
+/// Move the appointment to another proposed slot: clerks, supervisors, 010 operators on the
+/// caller's behalf, or the citizen's manage link.
 /// `If-Match` makes it conditional on the case's version.
 #[utoipa::path(post, path = "/v1/requests/{id}/reschedule", tag = "cases", request_body = RescheduleBody,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
@@ -366,7 +369,7 @@ pub async fn reschedule(
         caller,
         request_id: id,
         ..
-    }: CaseCaller<Staff, ManageLink>,
+    }: CaseCaller<Schedulers, ManageLink>,
     IfMatch(expected): IfMatch,
     ApiJson(body): ApiJson<RescheduleBody>,
 ) -> Result<Response, ApiError> {
@@ -396,7 +399,8 @@ pub async fn reschedule(
     Ok(with_etag(StatusCode::OK, view))
 }
 
-/// Cancel the appointment; its room is freed: staff, or the citizen's manage link.
+/// Cancel the appointment; its room is freed: clerks, supervisors, 010 operators on the
+/// caller's behalf (counted as the citizen's cancellation), or the citizen's manage link.
 #[utoipa::path(post, path = "/v1/requests/{id}/cancel", tag = "cases", request_body = CancelBody,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The case's ETag")),
     responses(
@@ -410,15 +414,11 @@ pub async fn cancel(
         caller,
         request_id: id,
         ..
-    }: CaseCaller<Staff, ManageLink>,
+    }: CaseCaller<Schedulers, ManageLink>,
     IfMatch(expected): IfMatch,
     ApiJson(body): ApiJson<CancelBody>,
 ) -> Result<Response, ApiError> {
-    let by = if caller.role == Role::Citizen {
-        CancelledBy::Citizen
-    } else {
-        CancelledBy::Council
-    };
+    let by = CancelledBy::acting_as(caller.role);
     let reason = body.reason.unwrap_or_default();
     let metadata = caller.metadata(state.booking.now());
     let done = state

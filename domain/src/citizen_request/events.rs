@@ -33,6 +33,18 @@ impl Channel {
             Self::MunicipalSync => "municipal_sync",
         }
     }
+
+    /// Whether someone acting in `role` may book an appointment said to come by this channel.
+    /// The channel records how the citizen asked, and reports count by it: a citizen's own
+    /// booking is a web booking, and a 010 operator answers the phone only (the counter is the
+    /// clerks'), so theirs is a phone booking. Clerks and supervisors work every channel.
+    pub fn may_be_booked_by(self, role: Role) -> bool {
+        match role {
+            Role::Citizen => self == Self::Web,
+            Role::Operator => self == Self::Phone010,
+            _ => true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +67,17 @@ impl CancelledBy {
         match self {
             Self::Citizen => "citizen",
             Self::Council => "council",
+        }
+    }
+
+    /// On whose behalf someone acting in `role` cancels. An operator holds no power of the
+    /// council's own and cancels only because the caller asked, so it is the citizen's
+    /// cancellation (the reports count the council's as the service's own doing); the actor in
+    /// the event's metadata still names the operator.
+    pub fn acting_as(role: Role) -> Self {
+        match role {
+            Role::Citizen | Role::Operator => Self::Citizen,
+            _ => Self::Council,
         }
     }
 }
@@ -359,5 +382,43 @@ impl DomainEvent for CitizenRequestEvent {
 
     fn event_version(&self) -> String {
         "1.0".to_string()
+    }
+}
+
+#[cfg(test)]
+mod who_books_and_cancels {
+    use super::*;
+
+    const CHANNELS: [Channel; 4] = [
+        Channel::Web,
+        Channel::Phone010,
+        Channel::Counter,
+        Channel::MunicipalSync,
+    ];
+
+    fn channels_for(role: Role) -> Vec<Channel> {
+        CHANNELS
+            .into_iter()
+            .filter(|c| c.may_be_booked_by(role))
+            .collect()
+    }
+
+    #[test]
+    fn an_operator_books_by_phone_only_and_a_citizen_on_the_web_only() {
+        assert_eq!(channels_for(Role::Operator), [Channel::Phone010]);
+        assert_eq!(channels_for(Role::Citizen), [Channel::Web]);
+        assert_eq!(channels_for(Role::Clerk), CHANNELS);
+        assert_eq!(channels_for(Role::Supervisor), CHANNELS);
+    }
+
+    #[test]
+    fn an_operators_cancellation_is_the_callers_and_a_clerks_the_councils() {
+        assert_eq!(CancelledBy::acting_as(Role::Operator), CancelledBy::Citizen);
+        assert_eq!(CancelledBy::acting_as(Role::Citizen), CancelledBy::Citizen);
+        assert_eq!(CancelledBy::acting_as(Role::Clerk), CancelledBy::Council);
+        assert_eq!(
+            CancelledBy::acting_as(Role::Supervisor),
+            CancelledBy::Council
+        );
     }
 }

@@ -101,6 +101,19 @@ fn a_single_role_claim_and_the_hyphenated_spelling_are_understood() {
 }
 
 #[test]
+fn the_identity_providers_operator_role_is_the_010_operators() {
+    let token = sign(
+        Algorithm::EdDSA,
+        "ed25519",
+        &claims(json!({ "roles": ["operator"] })),
+    );
+    assert_eq!(
+        verifier().verify(&token).expect("valid").roles,
+        vec![Role::Operator]
+    );
+}
+
+#[test]
 fn a_staff_token_cannot_claim_the_citizen_or_system_role() {
     let token = sign(
         Algorithm::EdDSA,

@@ -354,6 +354,7 @@ fn role_text(l: Language, role: &str) -> String {
         "clerk" => tr(l, "udal-langilea", "personal municipal").to_string(),
         "supervisor" => tr(l, "arduraduna", "responsable").to_string(),
         "auditor" => tr(l, "ikuskaria", "auditoría").to_string(),
+        "operator" => tr(l, "010eko operadorea", "operador del 010").to_string(),
         "citizen" => tr(l, "herritarra", "ciudadanía").to_string(),
         other => other.to_string(),
     }
