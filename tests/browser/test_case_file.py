@@ -124,10 +124,10 @@ def test_the_citizen_sees_that_staff_found_them_by_their_dni(make_stack, partici
     # A clerk on the phone finds the caller's appointment by their DNI/NIE.
     clerk = stack.token("clerk", "clerk-05")
     case = http("GET", f"{stack.api.url}/v1/requests/{request}", token=clerk)
-    dni = case.json["citizen"]["national_id"]
+    dni = case.json()["citizen"]["national_id"]
     found = http("GET", f"{stack.api.url}/v1/requests?national_id={dni}", token=clerk)
     assert found.status == 200, found
-    assert [c["id"] for c in found.json["items"]] == [request]
+    assert [c["id"] for c in found.json()["items"]] == [request]
 
     person = participants("citizen", stack.dir, viewport=VIEWPORT)
     person.context.add_init_script(CSP_WATCH)
