@@ -392,6 +392,34 @@ async fn a_search_by_dni_is_recorded_and_its_citizen_sees_it() {
         page.contains("zure hitzordua aurkitu zuen zure NAN/AIZ bilatuz"),
         "the case file names the search"
     );
+
+    // The values looked for are kept 90 days; then blanked, the records kept.
+    let mut conn = app.db.conn().await;
+    let now = chrono::Utc::now();
+    assert_eq!(
+        forget_searched_values(&mut conn, now)
+            .await
+            .expect("forget"),
+        0
+    );
+    let later = now + chrono::Duration::days(domain::search::SEARCHED_VALUE_KEPT_DAYS + 1);
+    assert_eq!(
+        forget_searched_values(&mut conn, later)
+            .await
+            .expect("forget"),
+        2
+    );
+    assert_eq!(
+        app.db
+            .count("SELECT count(*) FROM staff_searches WHERE looked_for IS NULL")
+            .await,
+        2
+    );
+    // The citizen still sees who found them.
+    let accesses = app
+        .get_json_as("auditor", &format!("/v1/requests/{id}/accesses"))
+        .await;
+    assert_eq!(accesses["accesses"][0]["kind"], "search");
 }
 
 fn system() -> EventMetadata {
