@@ -19,7 +19,7 @@ use crate::request_headers;
 use crate::routes::{
     accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
     history, identity, links, municipal, procedures, recordings, reports, requests, seal_keys,
-    signatures,
+    search, signatures,
 };
 use crate::state::AppState;
 
@@ -62,7 +62,8 @@ pub fn app(state: AppState) -> Router {
             "/v1/requests",
             post(requests::book)
                 .layer::<_, Infallible>(idempotent())
-                .layer(limit(16 * 1024)),
+                .layer(limit(16 * 1024))
+                .get(search::search),
         )
         .route("/v1/requests/{id}", get(requests::get))
         .route("/v1/requests/{id}/accesses", get(accesses::list))

@@ -27,10 +27,21 @@ pub enum FieldIssue {
     Date,
     Uuid,
     OneOf(&'static [&'static str]),
-    DateRange { max_days: u32 },
-    Limit { max: u32 },
-    Version { max: i64 },
+    DateRange {
+        max_days: u32,
+    },
+    Limit {
+        max: u32,
+    },
+    Version {
+        max: i64,
+    },
     Cursor,
+    /// A free text of `min` to `max` characters, without control characters.
+    Text {
+        min: usize,
+        max: usize,
+    },
     Value(ValueError),
     Request(CitizenRequestError),
 }
@@ -99,6 +110,10 @@ fn issue_text(issue: &FieldIssue) -> Bilingual {
         FieldIssue::Cursor => Bilingual::new(
             "Kurtsore ezezaguna: erabili aurreko orriaren next_cursor.",
             "Cursor desconocido: use el next_cursor de la página anterior.",
+        ),
+        FieldIssue::Text { min, max } => Bilingual::new(
+            format!("{min} eta {max} karaktere artean izan behar ditu, kontrol-karaktererik gabe."),
+            format!("Debe tener entre {min} y {max} caracteres, sin caracteres de control."),
         ),
         FieldIssue::Value(error) => value_text(error),
         FieldIssue::Request(error) => request_problem(error).detail,

@@ -6,7 +6,7 @@ use crate::problem::{FieldError, ProblemBody};
 use crate::routes::{
     accesses, agenda, availability, booking_guard, call, case_file, documents, feeds, health,
     history, identity, links, municipal, procedures, recordings, reports, requests, seal_keys,
-    signatures, views,
+    search, signatures, views,
 };
 
 #[derive(OpenApi)]
@@ -25,6 +25,7 @@ use crate::routes::{
         booking_guard::challenge,
         links::resend_manage,
         requests::book,
+        search::search,
         requests::get,
         accesses::list,
         case_file::get,

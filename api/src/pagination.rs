@@ -18,7 +18,7 @@ pub fn encode_cursor(key: &str) -> String {
     engine().encode(key)
 }
 
-fn decode_cursor(cursor: &str) -> Option<String> {
+pub(crate) fn decode_cursor(cursor: &str) -> Option<String> {
     engine()
         .decode(cursor)
         .ok()

@@ -12,5 +12,6 @@ pub mod metadata;
 pub mod notification;
 pub mod procedure;
 pub mod retention;
+pub mod search;
 pub mod slot;
 pub mod values;

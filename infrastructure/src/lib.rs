@@ -29,4 +29,5 @@ pub mod retry;
 pub mod rounds;
 pub mod sealing;
 pub mod signing;
+pub mod staff_search;
 pub mod tokens;

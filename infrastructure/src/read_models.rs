@@ -11,7 +11,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
-const CASE_COLUMNS: &str = "request_id, version, events_applied, status, procedure_code, slot_start, \
+pub(crate) const CASE_COLUMNS: &str = "request_id, version, events_applied, status, procedure_code, slot_start, \
     slot_minutes, room, channel, language, citizen_name, citizen_national_id, citizen_email, \
     citizen_phone, external_reference, reschedule_count, cancellation_reason, cancelled_by, outcome, \
     closing_summary, registry_entry, booked_at, updated_at, personal_data_erased";
@@ -39,7 +39,7 @@ pub async fn all_case_summaries(conn: &mut PgConnection) -> Result<Vec<CaseSumma
     .await
 }
 
-fn case_from_row(row: &PgRow) -> Result<CaseSummary, sqlx::Error> {
+pub(crate) fn case_from_row(row: &PgRow) -> Result<CaseSummary, sqlx::Error> {
     let status: String = row.try_get("status")?;
     Ok(CaseSummary {
         request_id: row.try_get("request_id")?,

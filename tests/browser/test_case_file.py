@@ -24,6 +24,8 @@ TEXTS = {
         "what": "zure espedientearen historia",
         "title": "Zure espedientea",
         "history": "Espedientearen historia irakurri da.",
+        "found": "zure hitzordua aurkitu zuen zure NAN/AIZ bilatuz",
+        "clerk": "udal-langilea",
     },
     "es": {
         "why": "Para estudiar la queja 2027/14",
@@ -31,6 +33,8 @@ TEXTS = {
         "what": "historial de su expediente",
         "title": "Su expediente",
         "history": "Se leyó el historial del expediente.",
+        "found": "encontró su cita buscando su DNI/NIE",
+        "clerk": "personal municipal",
     },
 }
 
@@ -108,3 +112,32 @@ def test_the_citizen_sees_a_staff_read_and_saves_the_readable_copy(make_stack, p
     assert reader.page.evaluate("getComputedStyle(document.body).maxWidth") != "none", "the style was refused"
     assert reader.page.evaluate("() => window.__cspViolations") == []
     assert serious_violations(reader.page, f"readable copy ({lang})") == []
+
+
+@pytest.mark.parametrize("lang", ["eu", "es"])
+def test_the_citizen_sees_that_staff_found_them_by_their_dni(make_stack, participants, lang):
+    stack = make_stack(recorder=False)
+    texts = TEXTS[lang]
+    request = stack.book(language=lang)
+    manage = mailed_link(stack, request, "manage", "receipt")
+
+    # A clerk on the phone finds the caller's appointment by their DNI/NIE.
+    clerk = stack.token("clerk", "clerk-05")
+    case = http("GET", f"{stack.api.url}/v1/requests/{request}", token=clerk)
+    dni = case.json()["citizen"]["national_id"]
+    found = http("GET", f"{stack.api.url}/v1/requests?national_id={dni}", token=clerk)
+    assert found.status == 200, found
+    assert [c["id"] for c in found.json()["items"]] == [request]
+
+    person = participants("citizen", stack.dir, viewport=VIEWPORT)
+    person.context.add_init_script(CSP_WATCH)
+    page = person.page
+    person.open(manage)
+    accesses = page.locator("#access-list li")
+    expect(accesses).to_have_count(1, timeout=15000)
+    for part in (texts["found"], "clerk-05", texts["clerk"]):
+        expect(accesses).to_contain_text(part)
+    assert dni not in accesses.inner_text(), "the page repeats no searched value"
+    assert page.evaluate("() => window.__cspViolations") == []
+    violations = serious_violations(page, "accesses")
+    assert not violations, "\n".join(violations)

@@ -124,6 +124,13 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
         ),
         (
             Method::GET,
+            "/v1/requests?day=2026-12-02",
+            Value::Null,
+            // The operator's cell turns to A when `Searchers` admits the role.
+            [U, F, F, F, A, F, F, A, A, F],
+        ),
+        (
+            Method::GET,
             "/v1/requests/{id}",
             Value::Null,
             [U, F, F, F, A, A, A, A, A, A],

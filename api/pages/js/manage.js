@@ -64,6 +64,14 @@ async function loadDocuments() {
   el.documents.hidden = !(asked || mine.length);
 }
 
+/** "found your appointment by searching your DNI/NIE": `filters` as the API lists them
+ * (`national_id,email`), each named for people; a filter the texts do not know shows as is. */
+function searchText(filters) {
+  const names = filters.split(',').filter(Boolean).map((filter) =>
+    t(`manage.accesses.search.${filter}`).replace(/^manage\.accesses\.search\..*/, filter));
+  return t('manage.accesses.search', { what: names.join(t('manage.accesses.search.and')) });
+}
+
 /** Who read the citizen's documents and recordings, and why (`GET .../accesses`). */
 async function loadAccesses() {
   const answer = await api(`/v1/requests/${where.request}/accesses`, { token });
@@ -73,10 +81,15 @@ async function loadAccesses() {
     const item = document.createElement('li');
     const who = access.role === 'citizen' ? t('manage.accesses.you') : access.by.replace(/^staff:/, '');
     // A document or a recording, or (for staff reading the whole case) its history, its
-    // export or its case file.
-    const what = access.kind === 'document'
-      ? t('manage.accesses.document', { name: access.subject || '' })
-      : t(`manage.accesses.${access.kind}`).replace(/^manage\.accesses\..*/, access.kind);
+    // export or its case file, or a staff search by personal data that found the case.
+    let what;
+    if (access.kind === 'document') {
+      what = t('manage.accesses.document', { name: access.subject || '' });
+    } else if (access.kind === 'search') {
+      what = searchText(access.subject || '');
+    } else {
+      what = t(`manage.accesses.${access.kind}`).replace(/^manage\.accesses\..*/, access.kind);
+    }
     item.textContent = t('manage.accesses.item', {
       when: formatDateTime(access.at),
       what,

@@ -3,9 +3,10 @@
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use infrastructure::global_log;
+use infrastructure::{global_log, staff_search};
 use projections::accesses::data_accesses;
 use serde::Serialize;
+use sqlx::PgConnection;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -17,10 +18,11 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessView {
     /// `document` or `recording`, or for a staff read of the whole case `history`, `export`
-    /// or `case_file`.
+    /// or `case_file`, or `search` when a staff search by personal data returned the case.
     pub kind: &'static str,
     /// The document's file name, or the recording file's key; null for a read of the whole
-    /// case.
+    /// case; for a search, the filters it used, comma-separated (`national_id`,
+    /// `external_reference`, `name`, `email`, `phone`).
     pub subject: Option<String>,
     /// `staff:<id>`, or `citizen:<request>` for the citizen's own reads.
     pub by: String,
@@ -66,12 +68,37 @@ pub async fn list(
     }
     Ok(Json(AccessListView {
         request_id: id,
-        accesses: views(&events)?,
+        accesses: views(&mut conn, id, &events).await?,
     }))
 }
 
-/// The reads recorded in `events`, as the API shows them.
-pub(crate) fn views(events: &[projections::LoggedEvent]) -> Result<Vec<AccessView>, ApiError> {
+/// The reads recorded in the case's `events`, and the staff searches that returned it (kept
+/// beside the log, `infrastructure::staff_search`), oldest first, as the API shows them.
+pub(crate) async fn views(
+    conn: &mut PgConnection,
+    request_id: Uuid,
+    events: &[projections::LoggedEvent],
+) -> Result<Vec<AccessView>, ApiError> {
+    let mut all = read_views(events)?;
+    all.extend(
+        staff_search::searches_that_found(conn, request_id)
+            .await?
+            .into_iter()
+            .map(|found| AccessView {
+                kind: "search",
+                subject: Some(found.kinds.join(",")),
+                by: format!("staff:{}", found.staff_id),
+                role: found.role,
+                at: found.searched_at,
+                why: None,
+            }),
+    );
+    // Stable: reads recorded at the same instant keep the log's order.
+    all.sort_by_key(|a| a.at);
+    Ok(all)
+}
+
+fn read_views(events: &[projections::LoggedEvent]) -> Result<Vec<AccessView>, ApiError> {
     Ok(data_accesses(events)
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .into_iter()

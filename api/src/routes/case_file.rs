@@ -102,6 +102,7 @@ pub async fn get(
         None,
     )
     .await?;
+    let accesses = accesses::views(&mut conn, id, &events).await?;
     drop(conn);
     let summary = case_summary::fold_log(id, &events)
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -117,7 +118,6 @@ pub async fn get(
     }
     let timezone = state.booking.calendar().timezone;
     let view = CaseView::new(summary, timezone);
-    let accesses = accesses::views(&events)?;
     let generated_at = state.booking.now();
     let html = wants_html(&headers);
     let mut response = if html {

@@ -21,5 +21,6 @@ pub mod reports;
 pub mod requests;
 pub mod responses;
 pub mod seal_keys;
+pub mod search;
 pub mod signatures;
 pub mod views;

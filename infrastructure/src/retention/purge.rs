@@ -85,6 +85,8 @@ pub struct ShredAction {
 pub struct PurgeRun {
     pub objects: Vec<ObjectAction>,
     pub personal_data: Vec<ShredAction>,
+    /// Values looked for by staff searches, blanked (`staff_search::forget_searched_values`).
+    pub searched_values_forgotten: u64,
 }
 
 impl PurgeRun {
@@ -157,6 +159,11 @@ impl Purger {
             self.purge_case(request_id, shred, &metadata, &mut run)
                 .await?;
         }
+        // After the shredding, so the values that found a case erased now go in this run when
+        // its read model has caught up, or in the next.
+        let mut conn = self.pool.acquire().await?;
+        run.searched_values_forgotten =
+            crate::staff_search::forget_searched_values(&mut conn, now).await?;
         Ok(run)
     }
 

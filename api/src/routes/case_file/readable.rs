@@ -585,6 +585,28 @@ fn access_what(l: Language, access: &AccessView) -> String {
         )
         .to_string(),
         "case_file" => tr(l, "espedientearen kopia", "la copia del expediente").to_string(),
+        "search" => {
+            let what: Vec<&str> = subject
+                .split(',')
+                .map(|kind| match kind {
+                    "national_id" => tr(l, "zure NAN/AIZ", "su DNI/NIE"),
+                    "external_reference" => tr(
+                        l,
+                        "zure hitzorduaren erreferentzia",
+                        "la referencia de su cita",
+                    ),
+                    "name" => tr(l, "zure izena", "su nombre"),
+                    "email" => tr(l, "zure helbide elektronikoa", "su correo electrónico"),
+                    "phone" => tr(l, "zure telefonoa", "su teléfono"),
+                    other => other,
+                })
+                .collect();
+            let what = what.join(tr(l, " eta ", " y "));
+            match l {
+                Language::Eu => format!("zure hitzordua aurkitu zuen {what} bilatuz"),
+                Language::Es => format!("encontró su cita buscando {what}"),
+            }
+        }
         other => other.to_string(),
     }
 }
