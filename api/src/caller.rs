@@ -218,9 +218,9 @@ roles! {
     /// Staff who may read what happened in a case beyond its summary: the call, documents,
     /// signatures. Not operators.
     CaseReaders => [Clerk, Supervisor, Auditor];
-    // Add `Operator` here to let the 010 line search (issue 19 asks for it; left to the merge).
-    /// Who may search cases (`GET /v1/requests`), by personal data too (each such search recorded).
-    Searchers => [Clerk, Supervisor, Auditor];
+    /// Who may search cases (`GET /v1/requests`), by personal data too (each such search
+    /// recorded): the 010 line finds a caller's appointment this way.
+    Searchers => [Clerk, Supervisor, Auditor, Operator];
     /// Who may replay a case's history.
     Auditors => [Auditor, Supervisor];
     /// Who may read the figures.

@@ -126,8 +126,8 @@ async fn every_route_admits_exactly_the_roles_of_the_authorisation_table() {
             Method::GET,
             "/v1/requests?day=2026-12-02",
             Value::Null,
-            // The operator's cell turns to A when `Searchers` admits the role.
-            [U, F, F, F, A, F, F, A, A, F],
+            // The 010 line finds a caller's appointment this way.
+            [U, F, F, F, A, F, F, A, A, A],
         ),
         (
             Method::GET,

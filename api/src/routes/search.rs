@@ -251,7 +251,8 @@ impl SearchQuery {
     }
 }
 
-/// Finds cases. Searches by DNI/NIE, external reference, name, email or phone are recorded (who,
+/// Finds cases (clerks, supervisors, auditors, and 010 operators finding a caller's
+/// appointment). Searches by DNI/NIE, external reference, name, email or phone are recorded (who,
 /// in what role, when, which filters and the values, kept 90 days) before the answer is sent,
 /// also when nothing matches, and every case returned lists the search among the accesses its
 /// citizen sees (`GET /v1/requests/{id}/accesses`). Cases whose personal data was erased never
