@@ -54,6 +54,17 @@ async fn stored_text(app: &TestApp, id: &str) -> String {
     rows.into_iter().map(|(text,)| text).collect()
 }
 
+/// The case's events as the log opens them with `personal`'s keys.
+async fn opened_events(
+    app: &TestApp,
+    personal: &infrastructure::personal_data::PersonalData,
+    id: &str,
+) -> Result<Vec<projections::LoggedEvent>, infrastructure::global_log::LogError> {
+    let mut conn = app.db.pool.acquire().await.expect("connection");
+    infrastructure::global_log::aggregate_events(&mut conn, personal, "CitizenRequest", id, None)
+        .await
+}
+
 async fn erase(app: &TestApp, id: &str) -> ErasureOutcome {
     erase_case(
         &app.state.booking,
@@ -244,17 +255,9 @@ async fn an_erasure_interrupted_after_its_record_is_finished_by_the_retry() {
         .expect("recorded");
     // The key is still there: the log still opens. (The case summary may already be cleared,
     // by its projector applying PersonalDataErased.)
-    let mut conn = app.db.pool.acquire().await.expect("connection");
-    let events = infrastructure::global_log::aggregate_events(
-        &mut conn,
-        app.state.booking.personal(),
-        "CitizenRequest",
-        &id,
-        None,
-    )
-    .await
-    .expect("events");
-    drop(conn);
+    let events = opened_events(&app, app.state.booking.personal(), &id)
+        .await
+        .expect("events");
     assert_eq!(
         events[0].payload["AppointmentBooked"]["citizen"]["national_id"], DNI,
         "still readable"
@@ -360,23 +363,14 @@ async fn a_rotated_wrapping_key_opens_every_case_and_the_old_one_can_go() {
     let new_only = PersonalData::new(Arc::new(
         LocalKeyFile::load(&dir.join("new.key")).expect("new key"),
     ));
-    let mut conn = app.db.pool.acquire().await.expect("connection");
-    let events = infrastructure::global_log::aggregate_events(
-        &mut conn,
-        &new_only,
-        "CitizenRequest",
-        &id,
-        None,
-    )
-    .await
-    .expect("opens under the new key");
+    let events = opened_events(&app, &new_only, &id)
+        .await
+        .expect("opens under the new key");
     assert_eq!(
         events[0].payload["AppointmentBooked"]["citizen"]["national_id"],
         DNI
     );
-    let refused =
-        infrastructure::global_log::aggregate_events(&mut conn, &old, "CitizenRequest", &id, None)
-            .await;
+    let refused = opened_events(&app, &old, &id).await;
     assert!(matches!(
         refused,
         Err(infrastructure::global_log::LogError::PersonalData(
@@ -432,16 +426,7 @@ async fn arreta_personal_data_rewrap_moves_the_case_keys_under_the_new_wrapping_
     // The service, on the new settings, still reads the case.
     let personal = infrastructure::personal_data::PersonalData::from_settings(&settings)
         .expect("new settings");
-    let mut conn = app.db.pool.acquire().await.expect("connection");
-    let events = infrastructure::global_log::aggregate_events(
-        &mut conn,
-        &personal,
-        "CitizenRequest",
-        &id,
-        None,
-    )
-    .await
-    .expect("opens");
+    let events = opened_events(&app, &personal, &id).await.expect("opens");
     assert_eq!(
         events[0].payload["AppointmentBooked"]["citizen"]["email"],
         EMAIL

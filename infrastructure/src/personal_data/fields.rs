@@ -93,6 +93,13 @@ pub fn seal_event(
     Ok(())
 }
 
+/// Whether an event's metadata carries network details, which need the case's key to seal.
+pub fn has_network(metadata: &Value) -> bool {
+    NETWORK_METADATA
+        .iter()
+        .any(|name| metadata.get(*name).is_some())
+}
+
 /// Takes the network details out of an event's metadata: what events outside a case carry
 /// (a day's agenda, say), since they have no case key to be sealed under and the case's own
 /// event already records them.

@@ -41,8 +41,7 @@ impl SealedRepository {
                 continue;
             }
             let needs_key = fields::has_personal_fields(&event.event_type)
-                || event.metadata.get("client_address").is_some()
-                || event.metadata.get("user_agent").is_some();
+                || fields::has_network(&event.metadata);
             if !needs_key {
                 continue;
             }
